@@ -5,7 +5,7 @@ DB       ?= stator.db
 FUZZTIME ?= 30s
 PKGS      = ./...
 
-.PHONY: run build test vet generate check-generated bench fuzz clean
+.PHONY: run build test vet generate check-generated bench fuzz clean assets
 
 run:
 	$(GO) run ./cmd/web --addr $(ADDR) --db $(DB)
@@ -33,3 +33,8 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# Rebuilds web/static/vendor (editor.js bundle, htmx, mermaid) and web/static/VERSIONS
+# from the versions pinned in web/editor/package-lock.json. Needs node + npm and the npm registry.
+assets:
+	cd web/editor && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs
