@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -114,16 +115,16 @@ func (s *Store) writer() {
 	}
 }
 
-// runBatch applies a batch in one transaction, each event in its own
-// savepoint so that one failing event does not undo the others.
+// runBatch applies a batch in one transaction and one commit (group commit).
+// If an event fails after it started writing, the batch is rolled back and
+// its events are applied one transaction each, so that one bad event cannot
+// undo the others.
 func (s *Store) runBatch(batch []*eventReq) {
 	ctx := context.Background()
 	replies := make([]eventReply, len(batch))
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
-		for _, req := range batch {
-			req.reply <- eventReply{err: fmt.Errorf("begin: %w", err)}
-		}
+		s.replyAll(batch, fmt.Errorf("begin: %w", err))
 		return
 	}
 	armed := false
@@ -132,27 +133,22 @@ func (s *Store) runBatch(batch []*eventReq) {
 			replies[i].err = req.ctx.Err()
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT ev`); err != nil {
-			replies[i].err = err
-			continue
-		}
-		out, a, err := s.applyEvent(ctx, tx, req)
-		if err != nil {
-			_, _ = tx.ExecContext(ctx, `ROLLBACK TO ev`)
-		}
-		if _, rerr := tx.ExecContext(ctx, `RELEASE ev`); rerr != nil && err == nil {
-			err = rerr
+		out, a, dirty, err := s.applyEvent(ctx, tx, req)
+		if err != nil && dirty {
+			_ = tx.Rollback()
+			s.log.Warn("event failed mid-batch; applying the batch one event at a time", "entity", req.entityID, "err", err)
+			for _, r := range batch {
+				s.runOne(ctx, r)
+			}
+			return
 		}
 		replies[i] = eventReply{out: out, err: err}
 		armed = armed || a
 	}
 	if err := tx.Commit(); err != nil {
 		s.log.Error("commit events", "err", err, "events", len(batch))
-		for i := range replies {
-			if replies[i].err == nil {
-				replies[i] = eventReply{err: fmt.Errorf("commit: %w", err)}
-			}
-		}
+		s.replyAll(batch, fmt.Errorf("commit: %w", err))
+		return
 	}
 	for i, req := range batch {
 		req.reply <- replies[i]
@@ -162,19 +158,53 @@ func (s *Store) runBatch(batch []*eventReq) {
 	}
 }
 
-// applyEvent is one event inside the batch transaction. It reports whether
-// it armed timers.
-func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, req *eventReq) (*Outcome, bool, error) {
+// runOne applies one event in its own transaction.
+func (s *Store) runOne(ctx context.Context, req *eventReq) {
+	if req.ctx.Err() != nil {
+		req.reply <- eventReply{err: req.ctx.Err()}
+		return
+	}
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		req.reply <- eventReply{err: fmt.Errorf("begin: %w", err)}
+		return
+	}
+	out, armed, _, err := s.applyEvent(ctx, tx, req)
+	if err != nil {
+		_ = tx.Rollback()
+		req.reply <- eventReply{err: err}
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		req.reply <- eventReply{err: fmt.Errorf("commit: %w", err)}
+		return
+	}
+	req.reply <- eventReply{out: out}
+	if armed {
+		s.nudgeScheduler()
+	}
+}
+
+func (s *Store) replyAll(batch []*eventReq, err error) {
+	for _, req := range batch {
+		req.reply <- eventReply{err: err}
+	}
+}
+
+// applyEvent is one event inside a transaction. It reports whether it armed
+// timers, and whether it had written anything when it failed (dirty).
+func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, req *eventReq) (out *Outcome, armed, dirty bool, err error) {
 	now := s.clock.Now()
 	ts := formatTime(now)
 	if req.timerID > 0 {
 		res, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE id = ?`, req.timerID)
 		if err != nil {
-			return nil, false, err
+			return nil, false, true, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, false, errTimerGone
+			return nil, false, false, errTimerGone
 		}
+		dirty = true
 	}
 	key := req.ev.IdempotencyKey
 	if key != "" {
@@ -184,29 +214,33 @@ func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, req *eventReq) (*Ou
 			out := &Outcome{Replayed: true}
 			if resp.Valid {
 				if err := json.Unmarshal([]byte(resp.String), out); err != nil {
-					return nil, false, fmt.Errorf("stored answer for idempotency key %q: %w", key, err)
+					return nil, false, dirty, fmt.Errorf("stored answer for idempotency key %q: %w", key, err)
 				}
 			}
-			return out, false, nil
+			return out, false, dirty, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, false, err
+			return nil, false, dirty, err
 		}
 	}
 	var row entityRow
 	if err := tx.GetContext(ctx, &row, entitySelect+` WHERE id = ?`, req.entityID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, fmt.Errorf("entity %q: %w", req.entityID, ErrNotFound)
+			return nil, false, dirty, fmt.Errorf("entity %q: %w", req.entityID, ErrNotFound)
 		}
-		return nil, false, err
+		return nil, false, dirty, err
 	}
 	e, err := row.entity()
 	if err != nil {
-		return nil, false, err
+		return nil, false, dirty, err
+	}
+	var timers []timerRow
+	if err := tx.SelectContext(ctx, &timers, `SELECT id, entity_id, trigger, kind, state, after_ms, due_at FROM timers WHERE entity_id = ? ORDER BY due_at, id`, req.entityID); err != nil {
+		return nil, false, dirty, err
 	}
 	m, err := s.compiledTx(ctx, tx, row.MachineID, row.Revision)
 	if err != nil {
-		return nil, false, err
+		return nil, false, dirty, err
 	}
 	gv := req.ev.GuardValues
 	if gv == nil {
@@ -214,43 +248,42 @@ func (s *Store) applyEvent(ctx context.Context, tx *sqlx.Tx, req *eventReq) (*Ou
 	}
 	res := m.ProcessWith(e.State, req.ev.Trigger, e.Context, engine.ProcessOptions{Payload: req.ev.Payload, GuardValues: gv})
 
-	armed := false
-	state, version, enteredAt := e.State, e.Version, row.EnteredAt
-	ctxOut := e.Context
 	if res.Success {
-		version++
+		e.Version++
 		for k, v := range req.ev.Payload {
-			ctxOut[k] = v
+			e.Context[k] = v
 		}
 		if !res.Metadata.NoOp {
-			if res.TargetState != state {
-				enteredAt = ts
+			if res.TargetState != e.State {
+				e.EnteredAt = now.UTC()
 			}
-			state = res.TargetState
-			if err := retime(ctx, tx, m, req.entityID, state, res.Timers, now); err != nil {
-				return nil, false, err
+			e.State = res.TargetState
+			dirty = true
+			if timers, err = retime(ctx, tx, m, req.entityID, e.State, timers, res.Timers, now); err != nil {
+				return nil, false, true, err
 			}
 			armed = len(res.Timers) > 0
 		}
 	}
-	ctxJSON, err := json.Marshal(ctxOut)
-	if err != nil {
-		return nil, false, fmt.Errorf("context of %q: %w", req.entityID, err)
+	for _, t := range timers {
+		e.Timers = append(e.Timers, t.timer())
 	}
-	seq := row.HistoryLen + 1
+	ctxJSON, err := json.Marshal(e.Context)
+	if err != nil {
+		return nil, false, dirty, fmt.Errorf("context of %q: %w", req.entityID, err)
+	}
+	e.HistoryLen++
+	e.UpdatedAt = now.UTC()
+	dirty = true
 	if _, err := tx.ExecContext(ctx, `UPDATE entities SET state = ?, context = ?, version = ?, history_len = ?, entered_at = ?, updated_at = ? WHERE id = ?`,
-		state, string(ctxJSON), version, seq, enteredAt, ts, req.entityID); err != nil {
-		return nil, false, err
+		e.State, string(ctxJSON), e.Version, e.HistoryLen, formatTime(e.EnteredAt), ts, req.entityID); err != nil {
+		return nil, false, true, err
 	}
-	after, err := getEntity(ctx, tx, req.entityID)
-	if err != nil {
-		return nil, false, err
+	out = &Outcome{Result: res.Detach(), Entity: e}
+	if err := insertHistory(ctx, tx, req, e.HistoryLen, row.State, e.State, &res, out, ts); err != nil {
+		return nil, false, true, err
 	}
-	out := &Outcome{Result: res.Detach(), Entity: after}
-	if err := insertHistory(ctx, tx, req, seq, e.State, state, &res, out, ts); err != nil {
-		return nil, false, err
-	}
-	return out, armed, nil
+	return out, armed, true, nil
 }
 
 func insertHistory(ctx context.Context, tx *sqlx.Tx, req *eventReq, seq int, from, to string, res *engine.Result, out *Outcome, at string) error {
@@ -288,23 +321,33 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-// retime cancels the timers of states the entity left (or entered again) and
-// arms those of the states it entered.
-func retime(ctx context.Context, tx *sqlx.Tx, m *engine.Machine, entityID, state string, armed []engine.Timer, now time.Time) error {
-	var rows []timerRow
-	if err := tx.SelectContext(ctx, &rows, `SELECT id, entity_id, trigger, kind, state, after_ms, due_at FROM timers WHERE entity_id = ?`, entityID); err != nil {
-		return err
-	}
+// retime cancels the timers of states the entity left (or entered again),
+// arms those of the states it entered, and returns the entity's timers now.
+func retime(ctx context.Context, tx *sqlx.Tx, m *engine.Machine, entityID, state string, current []timerRow, armed []engine.Timer, now time.Time) ([]timerRow, error) {
 	reentered := map[string]bool{}
 	for _, t := range armed {
 		reentered[t.State] = true
 	}
-	for _, t := range rows {
+	kept := current[:0]
+	for _, t := range current {
 		if reentered[t.State] || !m.IsActive(state, t.State) {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE id = ?`, t.ID); err != nil {
-				return err
+				return nil, err
 			}
+			continue
 		}
+		kept = append(kept, t)
 	}
-	return insertTimers(ctx, tx, entityID, armed, now)
+	for _, t := range armed {
+		due := now.Add(time.Duration(t.AfterMs) * time.Millisecond).UnixMilli()
+		res, err := tx.ExecContext(ctx, `INSERT INTO timers (entity_id, trigger, kind, state, after_ms, due_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			entityID, t.Trigger, t.Kind, t.State, t.AfterMs, due)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := res.LastInsertId()
+		kept = append(kept, timerRow{ID: id, EntityID: entityID, Trigger: t.Trigger, Kind: t.Kind, State: t.State, AfterMs: t.AfterMs, DueAt: due})
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].DueAt < kept[j].DueAt })
+	return kept, nil
 }

@@ -81,6 +81,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		q.Set("_foreign_keys", "on")
 		q.Set("_busy_timeout", "10000")
 		q.Set("_txlock", "immediate")
+		q.Set("_stmt_cache_size", "64") // re-use prepared statements per connection
 		if readOnly {
 			q.Set("_query_only", "true")
 		}

@@ -1,0 +1,86 @@
+// Command web serves Stator: the web app, the REST API and the entity store.
+//
+//	web [--addr 127.0.0.1:8080] [--db stator.db] [--log-format text|json] [--log-level info]
+//
+// STATOR_ADDR and STATOR_DB set the address and the database when the flags
+// are not given. SIGINT and SIGTERM shut it down gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "stator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
+	fs := flag.NewFlagSet("stator", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	addr := fs.String("addr", envOr(getenv, "STATOR_ADDR", "127.0.0.1:8080"), "address to listen on (env STATOR_ADDR)")
+	dbPath := fs.String("db", envOr(getenv, "STATOR_DB", "stator.db"), "SQLite database file (env STATOR_DB)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(logOut, hopts))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(logOut, hopts))
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", *logFormat)
+	}
+
+	st, err := store.Open(ctx, *dbPath, store.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("close store", "err", err)
+		}
+	}()
+	logger.Info("database ready", "path", *dbPath)
+	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger})
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/statorhq/stator/store"
+)
+
+// Example is a machine offered as a template and seeded into an empty store.
+type Example struct {
+	Name string // file name without extension
+	YAML string
+}
+
+// Examples returns the embedded example machines, sorted by name.
+func Examples() []Example {
+	entries, _ := fs.ReadDir(examplesFS, "examples")
+	var out []Example
+	for _, e := range entries {
+		b, err := fs.ReadFile(examplesFS, path.Join("examples", e.Name()))
+		if err != nil {
+			continue
+		}
+		out = append(out, Example{Name: strings.TrimSuffix(e.Name(), ".yaml"), YAML: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// seedExamples stores the examples when the store has no machine at all, so
+// that the first screen is useful.
+func seedExamples(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	n, err := st.CountMachines(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	for _, ex := range Examples() {
+		if _, err := st.CreateMachine(ctx, ex.YAML); err != nil {
+			return err
+		}
+		log.Info("seeded example machine", "name", ex.Name)
+	}
+	return nil
+}
