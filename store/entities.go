@@ -378,4 +378,3 @@ func (s *Store) History(ctx context.Context, entityID string) ([]HistoryEvent, e
 	}
 	return out, nil
 }
-
