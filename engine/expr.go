@@ -55,7 +55,8 @@ func (e *ExprError) Error() string {
 	return fmt.Sprintf("%s (at %d:%d in the expression)", e.Message, e.Line, e.Column)
 }
 
-// pythonLiterals patches pystator's True/False/None spellings into literals.
+// pythonLiterals patches pystator's True/False/None spellings (and JSON's
+// null) into literals.
 type pythonLiterals struct{}
 
 func (pythonLiterals) Visit(node *ast.Node) {
@@ -68,7 +69,7 @@ func (pythonLiterals) Visit(node *ast.Node) {
 		ast.Patch(node, &ast.BoolNode{Value: true})
 	case "False":
 		ast.Patch(node, &ast.BoolNode{Value: false})
-	case "None":
+	case "None", "null": // SPEC 3.3 lists null beside expr-lang's nil
 		ast.Patch(node, &ast.NilNode{})
 	}
 }
@@ -129,6 +130,9 @@ func (ec *exprCompiler) compile(src string) (ce *compiledExpr, err error) {
 	if err != nil {
 		return nil, toExprError(err)
 	}
+	if fe := refuseCalls(tree.Node); fe != nil {
+		return nil, toExprError(fe.Bind(tree.Source))
+	}
 	if err := optimizer.Optimize(&tree.Node, ec.config); err != nil {
 		if fe, ok := err.(*file.Error); ok {
 			return nil, toExprError(fe.Bind(tree.Source))
@@ -162,7 +166,55 @@ func compileExpr(src string, maxLen int) (ce *compiledExpr, err error) {
 	if cerr != nil {
 		return nil, toExprError(cerr)
 	}
+	if fe := refuseCalls(prog.Node()); fe != nil {
+		return nil, toExprError(fe.Bind(file.NewSource(src)))
+	}
 	return &compiledExpr{src: src, prog: prog, operands: collectOperands(prog.Node())}, nil
+}
+
+// refuseCalls finds the first call (in text order) of anything but the five
+// builtins: expr-lang's other builtins, functions and methods, and its
+// predicates (which loop over lists). AllowUndefinedVariables lets the checker
+// accept unknown function names, so they are refused here, at load time.
+func refuseCalls(root ast.Node) *file.Error {
+	var found *file.Error
+	ast.Walk(&root, visitFunc(func(node *ast.Node) {
+		var msg string
+		switch n := (*node).(type) {
+		case *ast.BuiltinNode:
+			if isExprBuiltin(n.Name) {
+				return
+			}
+			msg = n.Name + "() cannot be called"
+		case *ast.CallNode:
+			msg = "this function cannot be called"
+			switch c := n.Callee.(type) {
+			case *ast.IdentifierNode:
+				msg = c.Value + "() cannot be called"
+			case *ast.MemberNode:
+				if p, ok := c.Property.(*ast.StringNode); ok {
+					msg = "the method " + p.Value + "() cannot be called"
+				}
+			}
+		case *ast.PredicateNode, *ast.PointerNode:
+			msg = "predicates ({...}, #) loop over lists, and expressions have no loops"
+		default:
+			return
+		}
+		if loc := (*node).Location(); found == nil || loc.From < found.From {
+			found = &file.Error{Location: loc, Message: msg + "; only " + strings.Join(exprBuiltins[:], ", ") + " can be called"}
+		}
+	}))
+	return found
+}
+
+func isExprBuiltin(name string) bool {
+	for _, b := range exprBuiltins {
+		if b == name {
+			return true
+		}
+	}
+	return false
 }
 
 func toExprError(err error) *ExprError {
@@ -184,6 +236,13 @@ func toExprError(err error) *ExprError {
 // keeping only maximal static paths (a.b, not also a).
 func collectOperands(root ast.Node) []operand {
 	c := &operandCollector{claimed: map[ast.Node]bool{}, lets: map[string]bool{}, soft: map[ast.Node]bool{}}
+	// let-bound names are not context keys; the walk is post-order, so they
+	// are collected before the names that use them are visited
+	ast.Walk(&root, visitFunc(func(n *ast.Node) {
+		if v, ok := (*n).(*ast.VariableDeclaratorNode); ok {
+			c.lets[v.Name] = true
+		}
+	}))
 	ast.Walk(&root, c)
 	var out []operand
 	seen := map[string]bool{}

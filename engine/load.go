@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"reflect"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -77,22 +82,97 @@ func LoadFile(path string, opts ...Option) (*Machine, Problems, error) {
 func LoadMap(doc map[string]any, opts ...Option) (*Machine, Problems, error) {
 	c := newLoadConfig(opts)
 	pl := newProblemList()
-	var root yaml.Node
-	if err := root.Encode(doc); err != nil {
+	root, err := valueNode(doc, 0)
+	if err != nil {
 		pl.errorf(CodeInvalidRoot, "", "the machine cannot be read: %v", err)
 		return build(nil, pl, c)
 	}
-	clearPositions(&root)
-	def := parseNode(&root, c.limits, pl)
+	def := parseNode(root, c.limits, pl)
 	return build(def, pl, c)
 }
 
-// clearPositions drops the positions yaml.v3 invents while encoding.
-func clearPositions(n *yaml.Node) {
-	n.Line, n.Column = 0, 0
-	for _, c := range n.Content {
-		clearPositions(c)
+// maxValueDepth bounds the nesting LoadMap follows (a cyclic value never ends).
+const maxValueDepth = 1000
+
+// valueNode builds the YAML node tree of a Go value shaped like a decoded
+// document (maps, slices, strings, numbers, booleans, nil). It does not use
+// yaml.v3's Node.Encode, which goes through YAML text: that round trip loses
+// strings it cannot read back (one starting with a line break) and turns
+// strings that are not UTF-8 into base64.
+func valueNode(v any, depth int) (*yaml.Node, error) {
+	if depth > maxValueDepth {
+		return nil, fmt.Errorf("the value is nested more than %d levels deep", maxValueDepth)
 	}
+	scalar := func(tag, value string) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	}
+	switch t := v.(type) {
+	case nil:
+		return scalar("!!null", "null"), nil
+	case json.Number:
+		if _, err := t.Int64(); err == nil {
+			return scalar("!!int", t.String()), nil
+		}
+		return scalar("!!float", t.String()), nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return scalar("!!null", "null"), nil
+		}
+		return valueNode(rv.Elem().Interface(), depth+1)
+	case reflect.String:
+		return scalar("!!str", rv.String()), nil
+	case reflect.Bool:
+		return scalar("!!bool", strconv.FormatBool(rv.Bool())), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return scalar("!!int", strconv.FormatInt(rv.Int(), 10)), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return scalar("!!int", strconv.FormatUint(rv.Uint(), 10)), nil
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		switch {
+		case math.IsNaN(f):
+			return scalar("!!float", ".nan"), nil
+		case math.IsInf(f, 1):
+			return scalar("!!float", ".inf"), nil
+		case math.IsInf(f, -1):
+			return scalar("!!float", "-.inf"), nil
+		}
+		return scalar("!!float", strconv.FormatFloat(f, 'g', -1, 64)), nil
+	case reflect.Slice, reflect.Array:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for i := 0; i < rv.Len(); i++ {
+			c, err := valueNode(rv.Index(i).Interface(), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case reflect.Map:
+		keys := rv.MapKeys()
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = fmt.Sprint(k.Interface())
+		}
+		order := make([]int, len(keys))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, i := range order {
+			c, err := valueNode(rv.MapIndex(keys[i]).Interface(), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, scalar("!!str", names[i]), c)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("a %T cannot be part of a machine", v)
 }
 
 // Check validates a definition text without keeping the machine: the

@@ -470,6 +470,12 @@ func (m *Machine) exitChain(out []Action, n, stop int32) []Action {
 func (m *Machine) makePlan(t *transition, s int32) plan {
 	p := m.entryPlan(m.localLCA(s, t.dest), t.dest)
 	p.source = s
+	if t.dest == s && len(m.nodes[s].timers) > 0 {
+		// A self-transition enters nothing (local semantics) but restarts the
+		// state's own timers: an `after` self-loop repeats, and an event on a
+		// state resets its timeout.
+		p.timers = capped(append(append([]Timer(nil), m.nodes[s].timers...), p.timers...))
+	}
 	p.exitActions = capped(m.exitChain(nil, s, p.lca))
 	all := make([]string, 0, len(p.exitActions)+len(t.actionNames)+len(p.enterNames))
 	all = append(all, actionNames(p.exitActions)...)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -98,8 +99,98 @@ func parseText(data []byte, lim Limits, pl *problemList) *Definition {
 		return nil
 	}
 	pl.root = root
+	if at, path, over := overExpanded(root, lim.MaxNodes); over {
+		pl.addAt(SeverityError, CodeLimitExceeded, path, Pos{at.Line, at.Column},
+			"the document expands to more than %d YAML nodes when its aliases are followed (an alias repeats a large block)", lim.MaxNodes)
+		return nil
+	}
 	d := &decoder{pl: pl, lim: lim}
 	return d.definition(root)
+}
+
+// overExpanded measures the document as its aliases expand it, in document
+// order, and returns the alias (with its path) at which it passes limit nodes.
+// Expanded sizes of anchored nodes are memoised, so an alias bomb ("billion
+// laughs") is refused in time linear in the text, before anything expands it,
+// wherever it sits (even under a key the engine ignores).
+func overExpanded(root *yaml.Node, limit int) (*yaml.Node, string, bool) {
+	e := &expansion{limit: limit}
+	at, segs := e.find(root)
+	if at == nil {
+		return nil, "", false
+	}
+	var b strings.Builder
+	for i := len(segs) - 1; i >= 0; i-- {
+		b.WriteString(segs[i])
+	}
+	return at, strings.TrimPrefix(b.String(), "."), true
+}
+
+type expansion struct {
+	limit int
+	total int
+	memo  map[*yaml.Node]int
+}
+
+// find adds n's expanded size to the running total and returns the node where
+// the total passes the limit, with the path segments to it, innermost first.
+func (e *expansion) find(n *yaml.Node) (*yaml.Node, []string) {
+	if n.Kind == yaml.AliasNode {
+		e.total += e.size(n)
+	} else {
+		e.total++
+	}
+	if e.total > e.limit {
+		return n, nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return nil, nil
+	}
+	for i, c := range n.Content {
+		at, segs := e.find(c)
+		if at == nil {
+			continue
+		}
+		switch {
+		case n.Kind == yaml.SequenceNode:
+			segs = append(segs, "["+strconv.Itoa(i)+"]")
+		case n.Kind == yaml.MappingNode && i%2 == 1:
+			segs = append(segs, "."+n.Content[i-1].Value)
+		}
+		return at, segs
+	}
+	return nil, nil
+}
+
+// size is the expanded size of n, capped at limit+1. A node that contains an
+// alias of itself never ends: it counts as over the limit.
+func (e *expansion) size(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return 1
+		}
+		n = n.Alias
+	}
+	if n.Anchor != "" {
+		if s, ok := e.memo[n]; ok {
+			return s
+		}
+		if e.memo == nil {
+			e.memo = map[*yaml.Node]int{}
+		}
+		e.memo[n] = e.limit + 1
+	}
+	s := 1
+	for _, c := range n.Content {
+		if s += e.size(c); s > e.limit {
+			s = e.limit + 1
+			break
+		}
+	}
+	if n.Anchor != "" {
+		e.memo[n] = s
+	}
+	return s
 }
 
 // parseNode reads an already built node tree (from LoadMap) into a Definition.
@@ -110,7 +201,13 @@ func parseNode(root *yaml.Node, lim Limits, pl *problemList) *Definition {
 
 func looksLikeJSON(data []byte) bool {
 	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+	if len(t) > 0 && t[0] == '{' {
+		// a JSON object starts with a quoted key; `{states: [...]}` is a
+		// YAML flow mapping, read as YAML
+		k := bytes.TrimLeft(t[1:], " \t\r\n")
+		return len(k) == 0 || k[0] == '"' || k[0] == '}'
+	}
+	return len(t) > 0 && t[0] == '['
 }
 
 // jsonSyntaxProblem checks JSON text with encoding/json, whose errors carry a byte
@@ -120,17 +217,18 @@ func jsonSyntaxProblem(data []byte) (Problem, bool) {
 	var v any
 	err := dec.Decode(&v)
 	if err == nil {
-		if _, err2 := dec.Token(); err2 == nil {
-			line, col := lineCol(data, int(dec.InputOffset()))
+		if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+			line, col := lineCol(data, len(data)-len(rest))
 			return Problem{Code: CodeSyntaxError, Severity: SeverityError, Message: "unexpected text after the JSON document", Line: line, Column: col}, false
 		}
 		return Problem{}, true
 	}
 	var se *json.SyntaxError
-	off := len(data)
+	off := len(bytes.TrimRight(data, " \t\r\n")) // unexpected end: just after the last character
 	msg := err.Error()
 	if ok := asSyntax(err, &se); ok {
-		off = int(se.Offset)
+		// Offset counts the offending byte itself; point at it, not after it.
+		off = int(se.Offset) - 1
 		msg = se.Error()
 	}
 	if msg == "unexpected EOF" {
@@ -174,6 +272,33 @@ func yamlSyntaxProblem(data []byte, err error) Problem {
 			p.Column, _ = strconv.Atoi(m[2])
 		}
 		p.Message = "invalid YAML: " + strings.Replace(msg, m[0], "", 1)
+		if yamlParserError(p.Message) {
+			p.Line++ // yaml.v3 reports a parser error's line 0-based
+		}
+	} else if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
+		// the alias is the first "*name" not followed by more name characters
+		for i := 0; i >= 0 && i < len(data); {
+			j := bytes.Index(data[i:], []byte("*"+m[1]))
+			if j < 0 {
+				break
+			}
+			i += j
+			if end := i + 1 + len(m[1]); end == len(data) || !isAnchorChar(data[end]) {
+				p.Line, p.Column = lineCol(data, i)
+				break
+			}
+			i++
+		}
+	} else if off := firstBadRune(data); off >= 0 {
+		// a reader error (bad UTF-8, control character) has no line
+		p.Line, p.Column = lineCol(data, off)
+	} else {
+		// yaml.v3 leaves the line out when the error is on the first line
+		p.Line = 1
+	}
+	if end := bytes.TrimRight(data, " \t\r\n"); p.Line > 1+bytes.Count(end, []byte{'\n'}) {
+		// found at the end of the stream: point just after the last character
+		p.Line, p.Column = lineCol(data, len(end))
 	}
 	if p.Line > 0 && p.Column == 0 {
 		p.Column = firstColumn(data, p.Line)
@@ -182,6 +307,41 @@ func yamlSyntaxProblem(data []byte, err error) Problem {
 		p.Message += " (YAML does not allow tabs for indentation; use spaces)"
 	}
 	return p
+}
+
+var yamlAnchorRe = regexp.MustCompile(`^unknown anchor '([^']*)' referenced`)
+
+// firstBadRune is the offset of the first byte YAML cannot read (invalid UTF-8
+// or a control character), or -1.
+func firstBadRune(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		bad := r == utf8.RuneError && n == 1 ||
+			r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
+			r >= 0x7f && r <= 0x9f && r != 0x85 || r == 0xfffe || r == 0xffff
+		if bad {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+func isAnchorChar(c byte) bool {
+	return c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ']' && c != '}'
+}
+
+// yamlParserError reports whether a yaml.v3 message comes from its parser
+// (as opposed to its scanner): the parser numbers lines from 0.
+func yamlParserError(msg string) bool {
+	for _, p := range []string{"did not find expected ',' or", "did not find expected '-' indicator",
+		"did not find expected <", "did not find expected key", "did not find expected node content",
+		"found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstColumn is the column of the first non-blank character on a line.
@@ -475,10 +635,10 @@ func (d *decoder) definition(root *yaml.Node) *Definition {
 			def.ErrorPolicy = d.errorPolicy(p.val)
 		}
 	}
-	if !haveStates {
+	if !haveStates && !d.over {
 		d.pl.errorf(CodeInvalidField, "states", "`states:` is missing; a machine needs at least one state")
 	}
-	if !haveTransitions {
+	if !haveTransitions && !d.over {
 		d.pl.errorf(CodeInvalidField, "transitions", "`transitions:` is missing; write `transitions: []` for a machine without transitions")
 	}
 	return def
