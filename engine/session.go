@@ -114,6 +114,14 @@ func (s *Session) Context() Context {
 	return s.ctx.Clone()
 }
 
+// SetContext replaces the session's context with a copy of ctx (the
+// simulator's context form). The state does not change.
+func (s *Session) SetContext(ctx Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ctx = ctx.Clone()
+}
+
 // EnteredAt is when the current state was entered.
 func (s *Session) EnteredAt() time.Time {
 	s.mu.Lock()

@@ -28,16 +28,34 @@ func (s *Server) routes() *echo.Echo {
 	entities := &handlers.Entities{Store: st}
 	shares := &handlers.Shares{Store: st}
 	api := &handlers.APIDocs{}
+	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock}
+	for _, ex := range Examples() {
+		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML})
+	}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
 	e.GET("/docs", api.Page)
 
+	// pages
+	e.GET("/", pages.List)
+	e.POST("/machines", pages.Create)
+	e.GET("/machines/:id", pages.Workspace)
+	e.POST("/machines/:id/save", pages.Save)
+	e.POST("/machines/:id/fork", pages.Fork)
+	e.POST("/machines/:id/delete", pages.Delete)
+	e.POST("/workspace/analyze", pages.AnalyzeFragment)
+	e.POST("/workspace/share", pages.Share)
+	e.POST("/workspace/export", pages.Export)
+	e.POST("/workspace/simulate", pages.Simulate)
+	e.GET("/s/:id", pages.SharePage)
+	e.GET("/draft", pages.DraftPage)
+
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", api.OpenAPI)
 	v1.POST("/validate", eng.Validate)
 	v1.POST("/process", eng.Process)
-	// v1.POST("/render", eng.Render)
+	v1.POST("/render", eng.Render)
 
 	v1.GET("/machines", machines.List)
 	v1.POST("/machines", machines.Create)
@@ -87,8 +105,13 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 	})
 }
 
-// renderErrorPage answers a page request that failed.
+// renderErrorPage answers a page request that failed: a message fragment for
+// htmx, a whole page otherwise.
 func (s *Server) renderErrorPage(c echo.Context, p problem) {
+	if c.Request().Header.Get("HX-Request") != "" {
+		_ = c.HTMLBlob(p.Status, []byte(`<p class="flash error" role="alert"><strong>`+html.EscapeString(p.Title)+`:</strong> `+html.EscapeString(p.Detail)+`</p>`))
+		return
+	}
 	body := "<!doctype html><meta charset=utf-8><title>" + html.EscapeString(p.Title) + " · Stator</title>" +
 		"<main style=\"font:16px system-ui;max-width:40rem;margin:3rem auto\"><h1>" + html.EscapeString(p.Title) + "</h1><p>" +
 		html.EscapeString(p.Detail) + "</p><p><a href=\"/\">Back to the machines</a></p></main>"

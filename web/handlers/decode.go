@@ -211,3 +211,5 @@ func writeJSON(c echo.Context, status int, v any) error {
 	}
 	return c.JSONBlob(status, b)
 }
+
+func jsonValid(b []byte) bool { return json.Valid(b) }
