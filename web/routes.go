@@ -48,6 +48,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/workspace/share", pages.Share)
 	e.POST("/workspace/export", pages.Export)
 	e.POST("/workspace/simulate", pages.Simulate)
+	e.GET("/machines/:id/entities", pages.EntitiesPanel)
+	e.POST("/machines/:id/entities", pages.CreateEntity)
+	e.GET("/entities/:id", pages.EntityPage)
+	e.POST("/entities/:id/send", pages.EntitySend)
 	e.GET("/s/:id", pages.SharePage)
 	e.GET("/draft", pages.DraftPage)
 

@@ -21,6 +21,7 @@ import (
 type PageStore interface {
 	MachineStore
 	ShareStore
+	EntityStore
 	FindMachine(ctx context.Context, name, version string) (*store.Machine, error)
 }
 

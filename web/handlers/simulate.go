@@ -494,8 +494,20 @@ func simulatorView(m *engine.Machine, t Trace, f formValues, flash string) templ
 		val, ok := t.GuardValues[g]
 		v.Guards = append(v.Guards, templates.SimGuard{Name: g, Value: val || !ok})
 	}
-	// one button per trigger available now, disabled with the reason
-	for _, trig := range m.TriggersFrom(r.state) {
+	v.Events = eventButtons(m, r.state, r.ctx, r.values, f)
+	v.TraceJSON = compactJSON(t)
+	v.Data = map[string]any{"state": r.state, "highlight": orEmptyStrings(ids), "trace": t}
+	return v
+}
+
+// eventButtons makes one button per trigger available in state: each is
+// tried against the context (with the payload typed so far) and disabled
+// with the reason when its guards refuse it. The simulator and the entity
+// page both use it.
+func eventButtons(m *engine.Machine, state string, ctx engine.Context, values engine.GuardValues, f formValues) []templates.SimEventButton {
+	def := m.Definition()
+	var out []templates.SimEventButton
+	for _, trig := range m.TriggersFrom(state) {
 		ev := templates.SimEventButton{Trigger: trig}
 		declaredEv, hasDecl := def.Event(trig)
 		if hasDecl {
@@ -517,26 +529,24 @@ func simulatorView(m *engine.Machine, t Trace, f formValues, flash string) templ
 		switch {
 		case perr != nil:
 			ev.Reason = perr.Error()
-		case m.IsTerminal(r.state):
-			ev.Reason = "the simulation is in a terminal state"
+		case m.IsTerminal(state):
+			ev.Reason = state + " is a terminal state"
 		default:
-			if missing := missingRequired(declaredEv, payload, r.ctx); hasDecl && missing != "" {
+			if missing := missingRequired(declaredEv, payload, ctx); hasDecl && missing != "" {
 				ev.Reason = "the payload needs " + missing
 				break
 			}
-			res := m.ProcessWith(r.state, trig, r.ctx, engine.ProcessOptions{Payload: payload, GuardValues: r.values})
+			res := m.ProcessWith(state, trig, ctx, engine.ProcessOptions{Payload: payload, GuardValues: values})
 			if !res.Success {
 				ev.Reason = explain(m, &res)
-			} else if res.TargetState != r.state {
+			} else if res.TargetState != state {
 				ev.Target = res.TargetState
 			}
 		}
 		ev.Disabled = ev.Reason != ""
-		v.Events = append(v.Events, ev)
+		out = append(out, ev)
 	}
-	v.TraceJSON = compactJSON(t)
-	v.Data = map[string]any{"state": r.state, "highlight": orEmptyStrings(ids), "trace": t}
-	return v
+	return out
 }
 
 func orEmptyStrings(s []string) []string {

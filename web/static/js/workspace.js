@@ -31,7 +31,7 @@
     onAnalysis: function (fn) { listeners.push(fn); if (analysis) fn(analysis); },
     // setHighlight marks diagram nodes (ids from the server) and optional
     // per-state counts; it survives redraws.
-    setHighlight: function (ids, c) { highlight = ids || []; counts = c || null; redraw(); },
+    setHighlight: function (ids) { highlight = ids || []; redraw(); },
     redraw: function () { redraw(); },
     status: say,
     text: function () { return ed ? ed.getText() : savedText; }
@@ -227,6 +227,31 @@
     var fn = /filename="([^"]+)"/.exec(cd);
     download(fn ? fn[1] : name + "." + fmt, await res.blob());
   });
+
+  // ---- tabs: the simulator or the saved machine's entities ----
+  var tabs = document.querySelectorAll("[role=tab]");
+  var entityCounts = null;
+  function showTab(which) {
+    tabs.forEach(function (t) {
+      var on = t.getAttribute("aria-controls") === which;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+    api.activeTab = which;
+    counts = which === "entities" ? entityCounts : null;
+    redraw();
+  }
+  tabs.forEach(function (t) {
+    t.addEventListener("click", function () { showTab(t.getAttribute("aria-controls")); });
+  });
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "entities") return;
+    var el = document.getElementById("entities-data");
+    if (!el) return;
+    entityCounts = JSON.parse(el.textContent).counts || {};
+    if (api.activeTab === "entities") { counts = entityCounts; redraw(); }
+  });
+  api.activeTab = "simulator";
 
   // ---- start ----
   async function start() {
