@@ -103,10 +103,18 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
+// formText reads machine text posted by a page's form. Browsers send a
+// textarea's line breaks as CRLF; the editor and the stored revisions use LF,
+// so that a saved machine reopens exactly as it was typed (and not as
+// "unsaved").
+func formText(c echo.Context, name string) string {
+	return strings.ReplaceAll(c.FormValue(name), "\r\n", "\n")
+}
+
 // Create answers POST /machines (a form): a new machine from a template, or
 // from posted text (fork of a share or a draft), then opens it.
 func (h *Pages) Create(c echo.Context) error {
-	text := c.FormValue("yaml")
+	text := formText(c, "yaml")
 	if text == "" {
 		tpl := c.FormValue("template")
 		switch tpl {
@@ -166,7 +174,7 @@ func (h *Pages) createUnique(ctx context.Context, text, suffix string) (*store.M
 // posted editor text) under a new name.
 func (h *Pages) Fork(c echo.Context) error {
 	ctx := c.Request().Context()
-	text := c.FormValue("yaml")
+	text := formText(c, "yaml")
 	if text == "" {
 		m, err := h.Store.GetMachine(ctx, c.Param("id"))
 		if err != nil {
@@ -298,14 +306,14 @@ func Analyze(text string) templates.AnalysisView {
 
 // AnalyzeFragment answers POST /workspace/analyze (the editor text as a form).
 func (h *Pages) AnalyzeFragment(c echo.Context) error {
-	return Render(c, http.StatusOK, templates.Analysis(Analyze(c.FormValue("yaml"))))
+	return Render(c, http.StatusOK, templates.Analysis(Analyze(formText(c, "yaml"))))
 }
 
 // Save answers POST /machines/{id}/save: the editor text becomes a new
 // revision. An invalid text or a name clash is reported in the fragment (200,
 // so that htmx shows it).
 func (h *Pages) Save(c echo.Context) error {
-	text := c.FormValue("yaml")
+	text := formText(c, "yaml")
 	m, err := h.Store.UpdateMachine(c.Request().Context(), c.Param("id"), text)
 	var ve *engine.ValidationError
 	switch {
@@ -325,7 +333,7 @@ func (h *Pages) Save(c echo.Context) error {
 // Share answers POST /workspace/share: a stored, immutable short link to the
 // text (and the simulation trace).
 func (h *Pages) Share(c echo.Context) error {
-	text := c.FormValue("yaml")
+	text := formText(c, "yaml")
 	if strings.TrimSpace(text) == "" {
 		return BadRequest("there is nothing to share: the machine text is empty")
 	}
@@ -349,7 +357,7 @@ func (h *Pages) Share(c echo.Context) error {
 // Export answers POST /workspace/export: the editor text as YAML, JSON,
 // Mermaid or DOT, as a download.
 func (h *Pages) Export(c echo.Context) error {
-	text, format := c.FormValue("yaml"), c.FormValue("format")
+	text, format := formText(c, "yaml"), c.FormValue("format")
 	name := "machine"
 	m, problems, err := engine.Load([]byte(text))
 	if err == nil {

@@ -252,7 +252,7 @@ func fmtDuration(d time.Duration) string {
 // Simulate answers POST /workspace/simulate: it applies one operation to the
 // posted trace and renders the simulator panel.
 func (h *Pages) Simulate(c echo.Context) error {
-	text := c.FormValue("yaml")
+	text := formText(c, "yaml")
 	m, problems, err := engine.Load([]byte(text))
 	if err != nil {
 		return Render(c, http.StatusOK, templates.SimulatorUnavailable(len(problems.Errors())))

@@ -85,9 +85,13 @@
     redraw();
     listeners.forEach(function (fn) { try { fn(analysis); } catch (e) { console.error(e); } });
   }
+  // redraw draws the last valid analysis: with the Simulator tab, the
+  // simulation's current state highlighted; with the Entities tab, the
+  // entity counts alone (the simulation's state is not theirs).
   function redraw() {
     if (!analysis || !analysis.valid || !window.StatorDiagram) return;
-    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: highlight, counts: counts || undefined });
+    var entities = api.activeTab === "entities";
+    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: entities ? [] : highlight, counts: counts || undefined });
   }
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "analysis") applyAnalysis();
