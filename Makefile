@@ -5,7 +5,7 @@ DB       ?= stator.db
 FUZZTIME ?= 30s
 PKGS      = ./...
 
-.PHONY: run build test vet generate check-generated bench fuzz clean assets
+.PHONY: run build test vet generate check-generated bench load fuzz clean assets
 
 run:
 	$(GO) run ./cmd/web --addr $(ADDR) --db $(DB)
@@ -17,19 +17,39 @@ vet:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 
-test: vet
-	$(GO) test -count=1 $(PKGS)
+test: vet check-generated
+	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 generate:
-	$(GO) generate $(PKGS)
+	$(GO) tool templ generate
 
+# Fails when the committed *_templ.go files are not what `templ generate` makes.
+check-generated:
+	@$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; $(GO) tool templ generate; exit 1; }
+	@git diff --quiet -- '*_templ.go' 2>/dev/null || { echo "templ generate changed these files; run 'make generate' and commit them:"; git diff --stat -- '*_templ.go'; exit 1; }
+
+# Engine benchmarks, then Stator against qmuntal/stateless and looplab/fsm (the
+# bench/ module, which checks first that all of them answer alike); prints the
+# table of medians and the ratios. Raw output stays in bin/bench-*.txt.
+BENCHCOUNT ?= 5
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./engine/
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./engine/ > bin/bench-engine.txt || { cat bin/bench-engine.txt; exit 1; }
+	cd bench && $(GO) test -run '^TestEquivalent$$' -bench . -benchmem -count $(BENCHCOUNT) . > ../bin/bench-peers.txt || { cat ../bin/bench-peers.txt; exit 1; }
+	cd bench && $(GO) run ./cmd/benchtable ../bin/bench-engine.txt ../bin/bench-peers.txt
+
+# Starts bin/stator on a fresh database and drives entity events over HTTP
+# (bench/cmd/load): events/s, p50/p95/p99, peak memory, integrity check.
+LOADFLAGS ?=
+load: build
+	cd bench && $(GO) run ./cmd/load --bin ../bin/stator $(LOADFLAGS)
 
 # Each fuzz target runs for FUZZTIME; `go test` alone runs the committed seeds.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./engine/
 	$(GO) test -run '^$$' -fuzz '^FuzzExpression$$' -fuzztime $(FUZZTIME) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzMermaid$$' -fuzztime $(FUZZTIME) ./engine/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./web/handlers/
 
 clean:
 	rm -rf bin

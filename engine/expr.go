@@ -372,7 +372,7 @@ func (vp *vmPool) put(v *vm.VM) { vp.p.Put(v) }
 // eval runs the expression on env, recording the operand values it reads into
 // the trace. A missing operand or an evaluation error fails the guard with a
 // reason. nv is how many values were recorded.
-func (ce *compiledExpr) eval(pool *vmPool, env Context, log *traceLog) (passed bool, reason string, nv int) {
+func (ce *compiledExpr) eval(machine *vm.VM, env Context, log *traceLog) (passed bool, reason string, nv int) {
 	for i := range ce.operands {
 		op := &ce.operands[i]
 		v, ok := lookupPath(env, op.path)
@@ -382,22 +382,11 @@ func (ce *compiledExpr) eval(pool *vmPool, env Context, log *traceLog) (passed b
 		log.addVal(v)
 		nv++
 	}
-	machine := pool.get()
-	out, err := runVM(machine, ce.prog, env)
-	pool.put(machine)
+	out, err := machine.Run(ce.prog, map[string]any(env)) // Run recovers runtime panics into err
 	if err != nil {
 		return false, exprRuntimeMessage(err), nv
 	}
 	return truthy(out), "", nv
-}
-
-func runVM(machine *vm.VM, prog *vm.Program, env Context) (out any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("%v", r)
-		}
-	}()
-	return machine.Run(prog, map[string]any(env))
 }
 
 func exprRuntimeMessage(err error) string {

@@ -82,3 +82,23 @@ func (m *Machine) ValidState(state string) error {
 // TransitionCount is the number of compiled transitions, implicit timeouts
 // included.
 func (m *Machine) TransitionCount() int { return len(m.trans) }
+
+// HasTimers reports whether any state active in state (a leaf and its
+// ancestors, or every region's state of a configuration) arms a timer when
+// entered: a timeout or a delayed transition. An entity's pending timers were
+// all armed by its active states, so a store can skip looking for timers when
+// this is false. An unknown state answers true, the safe side.
+func (m *Machine) HasTimers(state string) bool {
+	leaves, err := m.activeLeaves(state)
+	if err != nil {
+		return true
+	}
+	for _, l := range leaves {
+		for a := l; a >= 0; a = m.nodes[a].parent {
+			if len(m.nodes[a].timers) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -120,17 +120,32 @@ func tableKey(state, trigger int32) uint64 {
 // compile builds the machine from a definition that validated without errors.
 func compile(md *model, guards *GuardRegistry) *Machine {
 	def := md.def
-	m := &Machine{def: def, stateIdx: make(map[string]int32, len(def.States)), trig: map[string]int32{}, table: map[uint64][]cand{}, guards: guards}
+	m := &Machine{def: def, stateIdx: make(map[string]int32, len(def.States)), trig: map[string]int32{}, guards: guards}
 	m.buildNodes(md)
 	m.buildTransitions(md)
 	m.buildTimers()
+	// one allocation for every plan and every candidate list: a large machine
+	// would otherwise pay one per transition and one per (state, trigger)
+	sources := 0
+	for i := range m.trans {
+		sources += len(m.trans[i].sources)
+	}
+	plans := make([]plan, sources)
+	cands := make([]cand, 0, sources)
+	m.table = make(map[uint64][]cand, sources)
 	for i := range m.trans {
 		t := &m.trans[i]
-		t.plans = make([]plan, len(t.sources))
+		t.plans, plans = plans[:len(t.sources):len(t.sources)], plans[len(t.sources):]
 		for j, s := range t.sources {
 			t.plans[j] = m.makePlan(t, s)
 			k := tableKey(s, m.trig[t.trigger])
-			m.table[k] = append(m.table[k], cand{t: t, p: &t.plans[j]})
+			c := cand{t: t, p: &t.plans[j]}
+			if prev, ok := m.table[k]; ok {
+				m.table[k] = append(prev, c) // full capacity: copies, never overwrites a neighbour
+				continue
+			}
+			cands = append(cands, c)
+			m.table[k] = cands[len(cands)-1 : len(cands) : len(cands)]
 		}
 	}
 	m.start = m.entryPlan(-1, m.initial)
@@ -513,7 +528,12 @@ func (m *Machine) configString(leaves []int32) string {
 		return m.nodes[leaves[0]].name
 	}
 	pn := &m.nodes[par]
-	byRegion := make([]int32, len(pn.regions))
+	var buf [8]int32 // no allocation for up to eight regions
+	byRegion := buf[:0]
+	if len(pn.regions) > len(buf) {
+		byRegion = make([]int32, len(pn.regions))
+	}
+	byRegion = byRegion[:len(pn.regions)]
 	for _, l := range leaves {
 		for k, r := range pn.regions {
 			if m.isAncestorOrSelf(r, l) {
@@ -521,7 +541,12 @@ func (m *Machine) configString(leaves []int32) string {
 			}
 		}
 	}
+	size := len(pn.name) + 1
+	for k, r := range pn.regions {
+		size += len(m.nodes[r].name) + len(m.nodes[byRegion[k]].name) + 2
+	}
 	var b strings.Builder
+	b.Grow(size) // one allocation
 	b.WriteString(pn.name)
 	b.WriteByte(':')
 	for i, k := range pn.sorted {

@@ -10,6 +10,7 @@ import (
 type config struct {
 	par    int32
 	leaves []int32
+	buf    [4]int32 // holds leaves for up to four regions (one allocation)
 }
 
 // parseConfig reads pystator's "<parallel>:<region>=<state>,..." form. Regions
@@ -21,11 +22,18 @@ func (m *Machine) parseConfig(s string) (*config, error) {
 		return nil, fmt.Errorf("%q is not a configuration: %q is not a parallel state of %s", s, name, m.def.Meta.MachineName)
 	}
 	pn := &m.nodes[pi]
-	c := &config{par: pi, leaves: make([]int32, len(pn.regions))}
+	c := &config{par: pi}
+	if len(pn.regions) <= len(c.buf) {
+		c.leaves = c.buf[:len(pn.regions)]
+	} else {
+		c.leaves = make([]int32, len(pn.regions))
+	}
 	for i := range c.leaves {
 		c.leaves[i] = -1
 	}
-	for _, part := range strings.Split(rest, ",") {
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		rname, leaf, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return nil, fmt.Errorf("%q is not a configuration: %q should be <region>=<state>", s, part)
@@ -74,7 +82,8 @@ type regionMove struct {
 // processConfig handles an event in a parallel configuration (SPEC 3.6).
 func (m *Machine) processConfig(x *run, r *Result, cfg *config, ti int32) {
 	pn := &m.nodes[cfg.par]
-	var moves []regionMove
+	var buf [4]regionMove // most parallel states have few regions: no allocation
+	moves := buf[:0]
 	leaving := false
 regions:
 	for k, leaf := range cfg.leaves {
@@ -164,9 +173,24 @@ func (m *Machine) applyLeaving(r *Result, cfg *config, before []regionMove, mv r
 // applyRegionMoves applies transitions that stay inside their regions: all exit
 // actions (region order), then all transition actions, then all enter actions.
 func (m *Machine) applyRegionMoves(r *Result, cfg *config, moves []regionMove) {
-	leaves := append([]int32(nil), cfg.leaves...)
-	var exits, trans, enters []Action
+	// cfg was parsed for this call alone: its leaves become the target's
+	leaves := cfg.leaves
+	// size the lists first, so that each is one allocation (none when empty)
+	nExit, nTrans, nEnter, nTimers := 0, 0, 0, 0
+	for _, mv := range moves {
+		p := mv.c.p
+		for a := mv.from; a >= 0 && a != p.lca; a = m.nodes[a].parent {
+			nExit += len(m.nodes[a].onExit)
+		}
+		nTrans += len(mv.c.t.actions)
+		nEnter += len(p.enterActions)
+		nTimers += len(p.timers)
+	}
+	exits, trans, enters := actionList(nExit), actionList(nTrans), actionList(nEnter)
 	var timers []Timer
+	if nTimers > 0 {
+		timers = make([]Timer, 0, nTimers)
+	}
 	for _, mv := range moves {
 		p := mv.c.p
 		exits = m.exitChain(exits, mv.from, p.lca)
@@ -179,6 +203,7 @@ func (m *Machine) applyRegionMoves(r *Result, cfg *config, moves []regionMove) {
 	r.OnExitActions, r.ActionsToExecute, r.OnEnterActions, r.Timers = exits, trans, enters, timers
 	r.AllActions = concatNames(exits, trans, enters)
 	r.TargetState = m.configString(leaves)
+	r.RegionResults = make([]RegionResult, 0, len(moves))
 	for _, mv := range moves {
 		r.RegionResults = append(r.RegionResults, m.regionResult(cfg, mv, m.nodes[leaves[mv.region]].name))
 	}
@@ -196,6 +221,14 @@ func (m *Machine) regionResult(cfg *config, mv regionMove, target string) Region
 		TargetState: target,
 		Transition:  mv.c.t.index,
 	}
+}
+
+// actionList is an empty list with room for n actions, nil for none.
+func actionList(n int) []Action {
+	if n == 0 {
+		return nil
+	}
+	return make([]Action, 0, n)
 }
 
 func concatNames(lists ...[]Action) []string {

@@ -419,18 +419,27 @@ type pair struct {
 // pairs lists a mapping's entries in document order, applying `<<` merge keys and
 // reporting duplicate keys (the later one wins, as in YAML libraries).
 func (d *decoder) pairs(path string, n *yaml.Node) []pair {
+	return d.pairsAt(func() string { return path }, n)
+}
+
+// pathFn builds a problem path on demand, so that decoding a valid machine
+// builds no path strings (a large machine would build thousands).
+type pathFn func() string
+
+// pairsAt is pairs with the mapping's path built only for a problem.
+func (d *decoder) pairsAt(path pathFn, n *yaml.Node) []pair {
 	out := make([]pair, 0, len(n.Content)/2)
 	return d.collectPairs(path, n, false, out)
 }
 
-func (d *decoder) collectPairs(path string, m *yaml.Node, merged bool, out []pair) []pair {
+func (d *decoder) collectPairs(path pathFn, m *yaml.Node, merged bool, out []pair) []pair {
 	for i := 0; i+1 < len(m.Content) && !d.over; i += 2 {
 		k, v := d.deref(m.Content[i]), d.deref(m.Content[i+1])
 		if k == nil || v == nil {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.pl.add(SeverityError, CodeInvalidField, path, "a key must be a plain name, not %s", kindName(k))
+			d.pl.add(SeverityError, CodeInvalidField, path(), "a key must be a plain name, not %s", kindName(k))
 			continue
 		}
 		if k.Tag == "!!merge" || k.Value == "<<" {
@@ -458,7 +467,7 @@ func (d *decoder) collectPairs(path string, m *yaml.Node, merged bool, out []pai
 				continue // explicit keys override merged ones
 			}
 			if !out[j].merged {
-				d.pl.addAt(SeverityError, CodeInvalidField, joinKey(path, k.Value), Pos{k.Line, k.Column}, "the key %q appears twice in this mapping", k.Value)
+				d.pl.addAt(SeverityError, CodeInvalidField, joinKey(path(), k.Value), Pos{k.Line, k.Column}, "the key %q appears twice in this mapping", k.Value)
 			}
 			out[j] = pair{k.Value, k, v, false}
 			continue
@@ -480,9 +489,14 @@ func idx(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" 
 // text reads a scalar as text. Names accept any scalar (YAML 1.2: `on`, `yes`
 // stay strings; `1` becomes "1"); a mapping or list is a type error.
 func (d *decoder) text(base, key string, n *yaml.Node) (string, bool) {
+	return d.textAt(func() string { return joinKey(base, key) }, n)
+}
+
+// textAt is text with the value's path built only for a problem.
+func (d *decoder) textAt(path pathFn, n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
-		path := joinKey(base, key)
-		d.pl.errorf(CodeInvalidField, path, "%s must be a string, not %s", lastSeg(path), kindName(n))
+		p := path()
+		d.pl.errorf(CodeInvalidField, p, "%s must be a string, not %s", lastSeg(p), kindName(n))
 		return "", false
 	}
 	if n.Tag == "!!null" {
@@ -858,13 +872,13 @@ func (d *decoder) errorPolicy(n *yaml.Node) *ErrorPolicy {
 }
 
 // actions reads "name", [names], {name, params} or a list mixing both.
-func (d *decoder) actions(path string, n *yaml.Node) []Action {
+func (d *decoder) actions(path pathFn, n *yaml.Node) []Action {
 	if isNull(n) {
 		return nil
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		s, _ := d.text(path, "", n)
+		s, _ := d.textAt(path, n)
 		return []Action{{Name: s}}
 	case yaml.MappingNode:
 		if a, ok := d.action(path, n); ok {
@@ -874,61 +888,61 @@ func (d *decoder) actions(path string, n *yaml.Node) []Action {
 	case yaml.SequenceNode:
 		out := make([]Action, 0, len(n.Content))
 		for i, c := range n.Content {
-			ip := idx(path, i)
+			ip := func() string { return idx(path(), i) }
 			c = d.deref(c)
 			if c == nil {
 				continue
 			}
 			switch c.Kind {
 			case yaml.ScalarNode:
-				s, _ := d.text(ip, "", c)
+				s, _ := d.textAt(ip, c)
 				out = append(out, Action{Name: s})
 			case yaml.MappingNode:
 				if a, ok := d.action(ip, c); ok {
 					out = append(out, a)
 				}
 			default:
-				d.pl.errorf(CodeInvalidField, ip, "an action must be a name or {name, params}, not %s", kindName(c))
+				d.pl.errorf(CodeInvalidField, ip(), "an action must be a name or {name, params}, not %s", kindName(c))
 			}
 		}
 		return out
 	}
-	d.pl.errorf(CodeInvalidField, path, "actions must be a name, a list, or {name, params}, not %s", kindName(n))
+	d.pl.errorf(CodeInvalidField, path(), "actions must be a name, a list, or {name, params}, not %s", kindName(n))
 	return nil
 }
 
-func (d *decoder) action(path string, n *yaml.Node) (Action, bool) {
+func (d *decoder) action(path pathFn, n *yaml.Node) (Action, bool) {
 	var a Action
-	for _, p := range d.pairs(path, n) {
+	for _, p := range d.pairsAt(path, n) {
 		switch p.key {
 		case "name":
-			a.Name, _ = d.text(path, p.key, p.val)
+			a.Name, _ = d.textAt(func() string { return joinKey(path(), p.key) }, p.val)
 		case "params":
 			if isNull(p.val) {
 				continue
 			}
 			if p.val.Kind != yaml.MappingNode {
-				d.pl.errorf(CodeInvalidField, joinKey(path, p.key), "params must be a mapping, not %s", kindName(p.val))
+				d.pl.errorf(CodeInvalidField, joinKey(path(), p.key), "params must be a mapping, not %s", kindName(p.val))
 				continue
 			}
-			a.Params, _ = d.value(joinKey(path, p.key), p.val, 1).(map[string]any)
+			a.Params, _ = d.value(joinKey(path(), p.key), p.val, 1).(map[string]any)
 		}
 	}
 	if a.Name == "" {
-		d.pl.errorf(CodeInvalidField, path, "an action needs a `name`")
+		d.pl.errorf(CodeInvalidField, path(), "an action needs a `name`")
 		return a, false
 	}
 	return a, true
 }
 
 // names reads one name or a list of names.
-func (d *decoder) names(path string, n *yaml.Node) []string {
+func (d *decoder) names(path pathFn, n *yaml.Node) []string {
 	if isNull(n) {
 		return nil
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		s, _ := d.text(path, "", n)
+		s, _ := d.textAt(path, n)
 		return []string{s}
 	case yaml.SequenceNode:
 		out := make([]string, 0, len(n.Content))
@@ -937,14 +951,15 @@ func (d *decoder) names(path string, n *yaml.Node) []string {
 			if c == nil {
 				continue
 			}
-			s, ok := d.text(idx(path, i), "", c)
+			s, ok := d.textAt(func() string { return idx(path(), i) }, c)
 			if ok {
 				out = append(out, s)
 			}
 		}
 		return out
 	}
-	d.pl.errorf(CodeInvalidField, path, "%s must be a name or a list of names, not %s", lastSeg(path), kindName(n))
+	p := path()
+	d.pl.errorf(CodeInvalidField, p, "%s must be a name or a list of names, not %s", lastSeg(p), kindName(n))
 	return nil
 }
 
@@ -967,7 +982,8 @@ func (d *decoder) states(n *yaml.Node) []StateDef {
 	}
 	out := make([]StateDef, 0, len(n.Content))
 	for i, c := range n.Content {
-		ip := idx("states", i)
+		ip := func() string { return idx("states", i) } // built only for a problem
+		key := func(k string) pathFn { return func() string { return joinKey(ip(), k) } }
 		c = d.deref(c)
 		if c == nil || d.over {
 			continue
@@ -975,32 +991,32 @@ func (d *decoder) states(n *yaml.Node) []StateDef {
 		s := StateDef{Type: StateStable}
 		switch c.Kind {
 		case yaml.ScalarNode:
-			s.Name, _ = d.text(joinKey(ip, "name"), "", c)
+			s.Name, _ = d.textAt(key("name"), c)
 		case yaml.MappingNode:
 			hasType := false
-			for _, p := range d.pairs(ip, c) {
+			for _, p := range d.pairsAt(ip, c) {
 				switch p.key {
 				case "name":
-					s.Name, _ = d.text(ip, p.key, p.val)
+					s.Name, _ = d.textAt(key(p.key), p.val)
 				case "type":
-					if t, ok := d.text(ip, p.key, p.val); ok {
+					if t, ok := d.textAt(key(p.key), p.val); ok {
 						s.Type = t
 						hasType = true
 					}
 				case "description":
-					s.Description, _ = d.text(ip, p.key, p.val)
+					s.Description, _ = d.textAt(key(p.key), p.val)
 				case "parent":
-					s.Parent, _ = d.text(ip, p.key, p.val)
+					s.Parent, _ = d.textAt(key(p.key), p.val)
 				case "initial_child":
-					s.InitialChild, _ = d.text(ip, p.key, p.val)
+					s.InitialChild, _ = d.textAt(key(p.key), p.val)
 				case "timeout":
-					s.Timeout = d.timeout(joinKey(ip, p.key), p.val)
+					s.Timeout = d.timeout(joinKey(ip(), p.key), p.val)
 				case "on_enter":
-					s.OnEnter = d.actions(joinKey(ip, p.key), p.val)
+					s.OnEnter = d.actions(key(p.key), p.val)
 				case "on_exit":
-					s.OnExit = d.actions(joinKey(ip, p.key), p.val)
+					s.OnExit = d.actions(key(p.key), p.val)
 				case "regions":
-					s.Regions = d.regions(joinKey(ip, p.key), p.val)
+					s.Regions = d.regions(joinKey(ip(), p.key), p.val)
 					if s.Regions == nil {
 						s.Regions = []RegionDef{}
 					}
@@ -1008,18 +1024,18 @@ func (d *decoder) states(n *yaml.Node) []StateDef {
 					if s.Metadata == nil {
 						s.Metadata = map[string]any{}
 					}
-					s.Metadata[p.key] = d.value(joinKey(ip, p.key), p.val, 1)
+					s.Metadata[p.key] = d.value(joinKey(ip(), p.key), p.val, 1)
 				}
 			}
 			if !hasType && len(s.Regions) > 0 {
 				s.Type = StateParallel
 			}
 		default:
-			d.pl.errorf(CodeInvalidField, ip, "a state must be a mapping with `name`, not %s", kindName(c))
+			d.pl.errorf(CodeInvalidField, ip(), "a state must be a mapping with `name`, not %s", kindName(c))
 			continue
 		}
 		if s.Name == "" {
-			d.pl.errorf(CodeInvalidField, ip, "a state needs a `name`")
+			d.pl.errorf(CodeInvalidField, ip(), "a state needs a `name`")
 		}
 		out = append(out, s)
 	}
@@ -1093,7 +1109,7 @@ func (d *decoder) regions(path string, n *yaml.Node) []RegionDef {
 			case "initial":
 				r.Initial, _ = d.text(ip, p.key, p.val)
 			case "states":
-				r.States = d.names(joinKey(ip, p.key), p.val)
+				r.States = d.names(func() string { return joinKey(ip, p.key) }, p.val)
 			}
 		}
 		if r.Name == "" {
@@ -1119,38 +1135,39 @@ func (d *decoder) transitions(n *yaml.Node) []TransitionDef {
 	}
 	out := make([]TransitionDef, 0, len(n.Content))
 	for i, c := range n.Content {
-		ip := idx("transitions", i)
+		ip := func() string { return idx("transitions", i) } // built only for a problem
+		key := func(k string) pathFn { return func() string { return joinKey(ip(), k) } }
 		c = d.deref(c)
 		if c == nil || d.over {
 			continue
 		}
 		if c.Kind != yaml.MappingNode {
-			d.pl.errorf(CodeInvalidField, ip, "a transition must be a mapping {trigger, source, dest}, not %s", kindName(c))
+			d.pl.errorf(CodeInvalidField, ip(), "a transition must be a mapping {trigger, source, dest}, not %s", kindName(c))
 			out = append(out, TransitionDef{})
 			continue
 		}
 		var t TransitionDef
 		var haveSource, haveDest bool
-		for _, p := range d.pairs(ip, c) {
+		for _, p := range d.pairsAt(ip, c) {
 			switch p.key {
 			case "trigger":
-				t.Trigger, _ = d.text(ip, p.key, p.val)
+				t.Trigger, _ = d.textAt(key(p.key), p.val)
 			case "source":
 				haveSource = true
-				t.Source = d.names(joinKey(ip, p.key), p.val)
+				t.Source = d.names(key(p.key), p.val)
 			case "dest":
 				haveDest = true
-				t.Dest, _ = d.text(ip, p.key, p.val)
+				t.Dest, _ = d.textAt(key(p.key), p.val)
 			case "guards":
-				t.Guards = d.guardRefs(joinKey(ip, p.key), p.val)
+				t.Guards = d.guardRefs(key(p.key), p.val)
 			case "actions":
-				t.Actions = d.actions(joinKey(ip, p.key), p.val)
+				t.Actions = d.actions(key(p.key), p.val)
 			case "region":
-				t.Region, _ = d.text(ip, p.key, p.val)
+				t.Region, _ = d.textAt(key(p.key), p.val)
 			case "description":
-				t.Description, _ = d.text(ip, p.key, p.val)
+				t.Description, _ = d.textAt(key(p.key), p.val)
 			case "after":
-				t.After = d.delay(joinKey(ip, p.key), p.val)
+				t.After = d.delay(joinKey(ip(), p.key), p.val)
 				if t.After == nil {
 					t.After = &Delay{} // marked bad; keeps the synthetic-trigger rule from misfiring
 				}
@@ -1158,24 +1175,24 @@ func (d *decoder) transitions(n *yaml.Node) []TransitionDef {
 				if t.Metadata == nil {
 					t.Metadata = map[string]any{}
 				}
-				t.Metadata[p.key] = d.value(joinKey(ip, p.key), p.val, 1)
+				t.Metadata[p.key] = d.value(joinKey(ip(), p.key), p.val, 1)
 			}
 		}
 		if !haveSource || len(t.Source) == 0 {
-			d.pl.errorf(CodeInvalidField, ip, "a transition needs a `source` state")
+			d.pl.errorf(CodeInvalidField, ip(), "a transition needs a `source` state")
 		}
 		if !haveDest || t.Dest == "" {
-			d.pl.errorf(CodeInvalidField, ip, "a transition needs a `dest` state")
+			d.pl.errorf(CodeInvalidField, ip(), "a transition needs a `dest` state")
 		}
 		if t.Trigger == "" && t.After == nil {
-			d.pl.errorf(CodeInvalidField, ip, "a transition needs a `trigger` (or `after:` for a delayed one)")
+			d.pl.errorf(CodeInvalidField, ip(), "a transition needs a `trigger` (or `after:` for a delayed one)")
 		}
 		out = append(out, t)
 	}
 	return out
 }
 
-func (d *decoder) guardRefs(path string, n *yaml.Node) []GuardRef {
+func (d *decoder) guardRefs(path pathFn, n *yaml.Node) []GuardRef {
 	if isNull(n) {
 		return nil
 	}
@@ -1186,14 +1203,14 @@ func (d *decoder) guardRefs(path string, n *yaml.Node) []GuardRef {
 	case yaml.ScalarNode, yaml.MappingNode:
 		items = []*yaml.Node{n}
 	default:
-		d.pl.errorf(CodeInvalidField, path, "guards must be a list, not %s", kindName(n))
+		d.pl.errorf(CodeInvalidField, path(), "guards must be a list, not %s", kindName(n))
 		return nil
 	}
 	out := make([]GuardRef, 0, len(items))
 	for i, c := range items {
 		ip := path
 		if n.Kind == yaml.SequenceNode {
-			ip = idx(path, i)
+			ip = func() string { return idx(path(), i) }
 		}
 		c = d.deref(c)
 		if c == nil {
@@ -1201,25 +1218,25 @@ func (d *decoder) guardRefs(path string, n *yaml.Node) []GuardRef {
 		}
 		switch c.Kind {
 		case yaml.ScalarNode:
-			s, ok := d.text(ip, "", c)
+			s, ok := d.textAt(ip, c)
 			if ok {
 				out = append(out, GuardRef{Name: s})
 			}
 		case yaml.MappingNode:
 			var g GuardRef
-			for _, p := range d.pairs(ip, c) {
+			for _, p := range d.pairsAt(ip, c) {
 				if p.key == "expr" {
 					if p.val.Kind != yaml.ScalarNode || isNull(p.val) {
-						d.pl.errorf(CodeInvalidField, ip, "expr must be an expression string, not %s", kindName(p.val))
+						d.pl.errorf(CodeInvalidField, ip(), "expr must be an expression string, not %s", kindName(p.val))
 						continue
 					}
 					g.Expr = p.val.Value
 				} else if p.key == "name" {
-					g.Name, _ = d.text(joinKey(ip, "name"), "", p.val)
+					g.Name, _ = d.textAt(func() string { return joinKey(ip(), "name") }, p.val)
 				}
 			}
 			if g.Expr == "" && g.Name == "" {
-				d.pl.errorf(CodeInvalidField, ip, "a guard must be a name or {expr: \"...\"}")
+				d.pl.errorf(CodeInvalidField, ip(), "a guard must be a name or {expr: \"...\"}")
 				continue
 			}
 			if g.Expr != "" {
@@ -1227,7 +1244,7 @@ func (d *decoder) guardRefs(path string, n *yaml.Node) []GuardRef {
 			}
 			out = append(out, g)
 		default:
-			d.pl.errorf(CodeInvalidField, ip, "a guard must be a name or {expr: \"...\"}, not %s", kindName(c))
+			d.pl.errorf(CodeInvalidField, ip(), "a guard must be a name or {expr: \"...\"}, not %s", kindName(c))
 		}
 	}
 	return out

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"strings"
+
+	"github.com/expr-lang/expr/vm"
 )
 
 // ProcessOptions are the optional inputs of ProcessWith.
@@ -38,12 +40,20 @@ type run struct {
 	anyCand     bool
 	firstFailed string // first guard that failed on the first candidate
 	notFound    string // an unbound guard with no value in strict mode
+	vm          *vm.VM // taken from the machine's pool for this call
 }
 
 func (m *Machine) process(r *Result, state, trigger string, ctx, payload Context, values GuardValues) {
-	r.SourceState, r.Trigger, r.m = state, trigger, m
-	r.trace.supplied = values != nil
 	x := run{m: m, values: values}
+	m.processRun(&x, r, state, trigger, ctx, payload)
+	if x.vm != nil {
+		m.pool.put(x.vm)
+	}
+}
+
+func (m *Machine) processRun(x *run, r *Result, state, trigger string, ctx, payload Context) {
+	r.SourceState, r.Trigger, r.m = state, trigger, m
+	r.trace.supplied = x.values != nil
 
 	cur, ok := m.stateIdx[state]
 	var cfg *config
@@ -79,7 +89,7 @@ func (m *Machine) process(r *Result, state, trigger string, ctx, payload Context
 	ti, known := m.trig[trigger]
 	if cfg != nil {
 		if known {
-			m.processConfig(&x, r, cfg, ti)
+			m.processConfig(x, r, cfg, ti)
 		}
 	} else if known {
 		for a := cur; a >= 0; a = m.nodes[a].parent {
@@ -128,7 +138,10 @@ func (x *run) candidate(r *Result, c cand) bool {
 			rec.lastVals = 0
 		case guardExpr:
 			var nv int
-			ok, reason, nv = g.expr.eval(&x.m.pool, x.env, &r.trace)
+			if x.vm == nil { // one VM per call, taken at the first expression guard
+				x.vm = x.m.pool.get()
+			}
+			ok, reason, nv = g.expr.eval(x.vm, x.env, &r.trace)
 			rec.lastVals = uint8(nv)
 		case guardUnbound:
 			rec.lastVals = 0

@@ -830,3 +830,47 @@ func TestConcurrentProcess(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestHasTimers(t *testing.T) {
+	m, _, err := engine.Load([]byte(`
+meta: {machine_name: timers}
+states:
+  - {name: idle, type: initial}
+  - {name: busy, initial_child: step, timeout: {seconds: 5, destination: idle}}
+  - {name: step, parent: busy}
+  - {name: poll, after_note: x}
+  - name: par
+    type: parallel
+    regions:
+      - {name: r1, initial: a, states: [a]}
+      - {name: r2, initial: b, states: [b]}
+  - {name: a, parent: par}
+  - {name: b, parent: par}
+transitions:
+  - {trigger: go, source: idle, dest: busy}
+  - {source: poll, dest: idle, after: 100}
+  - {trigger: p, source: idle, dest: poll}
+  - {trigger: q, source: idle, dest: par}
+  - {trigger: back, source: [a, b, par], dest: idle}
+  - {source: b, dest: b, trigger: tick, after: "1s"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		state string
+		want  bool
+	}{
+		{"idle", false},
+		{"step", true}, // its parent's timeout
+		{"busy", true},
+		{"poll", true}, // a delayed transition
+		{"par:r1=a,r2=b", true},
+		{"nope", true}, // unknown: the safe answer
+	}
+	for _, tc := range tests {
+		if got := m.HasTimers(tc.state); got != tc.want {
+			t.Errorf("HasTimers(%q) = %v, want %v", tc.state, got, tc.want)
+		}
+	}
+}

@@ -67,29 +67,27 @@ func (v *validator) name(kind, path, name string) {
 	}
 }
 
-func (v *validator) actionNames(path string, acts []Action) {
-	for i, a := range acts {
-		v.name("action", idx(path, i), a.Name)
-	}
-}
-
 func (v *validator) stateNames() {
 	for i, s := range v.def.States {
-		ip := idx("states", i)
 		if s.Name == "" {
 			continue
 		}
-		v.name("state", joinKey(ip, "name"), s.Name)
+		at := func(key string, j int) lazyPath { return lazyPath{list: "states", i: i, key: key, j: j} }
+		v.nameAt("state", at("name", -1), s.Name)
 		if j, dup := v.index[s.Name]; dup {
-			v.pl.errorf(CodeDuplicateState, joinKey(ip, "name"), "the state %q is already defined at states[%d]", s.Name, j)
+			v.pl.errorf(CodeDuplicateState, v.path(at("name", -1)), "the state %q is already defined at states[%d]", s.Name, j)
 		} else {
 			v.index[s.Name] = i
 		}
 		if !stateTypes[s.Type] {
-			v.pl.errorf(CodeInvalidStateType, joinKey(ip, "type"), "unknown state type %q; use initial, stable, terminal, error or parallel", s.Type)
+			v.pl.errorf(CodeInvalidStateType, v.path(at("type", -1)), "unknown state type %q; use initial, stable, terminal, error or parallel", s.Type)
 		}
-		v.actionNames(joinKey(ip, "on_enter"), s.OnEnter)
-		v.actionNames(joinKey(ip, "on_exit"), s.OnExit)
+		for j, a := range s.OnEnter {
+			v.nameAt("action", at("on_enter", j), a.Name)
+		}
+		for j, a := range s.OnExit {
+			v.nameAt("action", at("on_exit", j), a.Name)
+		}
 	}
 }
 
@@ -402,58 +400,97 @@ func IsSyntheticTrigger(t string) bool {
 func (v *validator) transitions() {
 	v.triggers = make([]string, len(v.def.Transitions))
 	for i, t := range v.def.Transitions {
-		ip := idx("transitions", i)
+		// paths are built only when a problem is reported: a valid machine builds none
+		at := func(key string, j int, listOnly bool) lazyPath {
+			return lazyPath{list: "transitions", i: i, key: key, j: j, listOnly: listOnly}
+		}
+		ip := func() string { return idx("transitions", i) }
 		trig := t.Trigger
 		if trig != "" {
-			v.name("trigger", joinKey(ip, "trigger"), trig)
+			v.nameAt("trigger", at("trigger", -1, false), trig)
 		}
 		if t.After != nil && t.After.Millis > 0 && trig == "" {
 			if len(t.Source) > 1 {
-				v.pl.errorf(CodeInvalidDelay, joinKey(ip, "after"), "a delayed transition with several sources needs a `trigger`; its synthetic trigger names one source")
+				v.pl.errorf(CodeInvalidDelay, joinKey(ip(), "after"), "a delayed transition with several sources needs a `trigger`; its synthetic trigger names one source")
 			} else if len(t.Source) == 1 {
 				trig = delayTrigger(t.Source[0], t.After.Millis)
 			}
 		}
 		v.triggers[i] = trig
-		var parallels = map[int]bool{}
 		for j, s := range t.Source {
-			sp := joinKey(ip, "source")
-			if len(t.Source) > 1 || v.pl.isList(sp) {
-				sp = idx(sp, j)
-			}
-			k := v.ref(sp, "source", s)
+			k := v.refAt(at("source", j, len(t.Source) == 1), "source", s)
 			if k < 0 {
 				continue
 			}
 			if v.def.States[k].Type == StateTerminal {
-				v.pl.errorf(CodeTerminalHasTrans, ip, "the transition leaves %q, a terminal state; terminal states have no outgoing transitions", s)
-			}
-			if r, ok := v.regionOf[k]; ok {
-				parallels[r[0]] = true
+				v.pl.errorf(CodeTerminalHasTrans, ip(), "the transition leaves %q, a terminal state; terminal states have no outgoing transitions", s)
 			}
 			if t.Region != "" {
-				v.checkRegion(ip, t.Region, k)
+				v.checkRegion(ip(), t.Region, k)
 			}
 		}
-		v.ref(joinKey(ip, "dest"), "dest", t.Dest)
+		v.refAt(at("dest", -1, false), "dest", t.Dest)
 		if t.Region != "" {
-			v.name("region", joinKey(ip, "region"), t.Region)
+			v.nameAt("region", at("region", -1, false), t.Region)
 		}
 		for j, g := range t.Guards {
-			gp := joinKey(ip, "guards")
-			if len(t.Guards) > 1 || v.pl.isList(gp) {
-				gp = idx(gp, j)
-			}
+			gp := at("guards", j, len(t.Guards) == 1)
 			if g.Expr != "" {
-				if ce := v.compile(gp, g.Expr); ce != nil {
+				// an expression compiled before passed every check: no path needed
+				ce, ok := v.exprs.cache[g.Expr]
+				if !ok {
+					ce = v.compile(v.path(gp), g.Expr)
+				}
+				if ce != nil {
 					v.inline[[2]int{i, j}] = ce
 				}
 				continue
 			}
-			v.name("guard", gp, g.Name)
+			v.nameAt("guard", gp, g.Name)
 		}
-		v.actionNames(joinKey(ip, "actions"), t.Actions)
+		for j, a := range t.Actions {
+			v.nameAt("action", at("actions", j, false), a.Name)
+		}
 	}
+}
+
+// lazyPath is a problem path such as transitions[3].guards[0] (list[i].key[j])
+// kept in parts, so that checking a valid machine builds no path strings.
+type lazyPath struct {
+	list     string // "transitions", "states"
+	i        int
+	key      string // "" for the item itself
+	j        int    // index under key, -1 for none
+	listOnly bool   // add [j] only when the YAML value under key is a list (a single name may stand alone)
+}
+
+func (v *validator) path(p lazyPath) string {
+	s := idx(p.list, p.i)
+	if p.key != "" {
+		s = joinKey(s, p.key)
+	}
+	if p.j >= 0 && (!p.listOnly || v.pl.isList(s)) {
+		s = idx(s, p.j)
+	}
+	return s
+}
+
+// nameAt is name with a lazily built path.
+func (v *validator) nameAt(kind string, p lazyPath, name string) {
+	if name != "" && !validName(name) {
+		v.name(kind, v.path(p), name)
+	}
+}
+
+// refAt is ref with a lazily built path.
+func (v *validator) refAt(p lazyPath, what, name string) int {
+	if name == "" {
+		return -1
+	}
+	if i, ok := v.index[name]; ok {
+		return i
+	}
+	return v.ref(v.path(p), what, name)
 }
 
 // checkRegion verifies a transition's `region:` against its source state.

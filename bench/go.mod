@@ -1,0 +1,23 @@
+module github.com/statorhq/stator/bench
+
+go 1.26.0
+
+require (
+	github.com/looplab/fsm v1.0.3
+	github.com/qmuntal/stateless v1.7.2
+	github.com/statorhq/stator v0.0.0
+)
+
+require (
+	github.com/expr-lang/expr v1.17.8 // indirect
+	github.com/jmoiron/sqlx v1.4.0 // indirect
+	github.com/mattn/go-sqlite3 v1.14.53 // indirect
+	github.com/mfridman/interpolate v0.0.2 // indirect
+	github.com/pressly/goose/v3 v3.29.0 // indirect
+	github.com/sethvargo/go-retry v0.5.0 // indirect
+	go.uber.org/multierr v1.11.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
+
+replace github.com/statorhq/stator => ../
