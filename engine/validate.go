@@ -556,13 +556,17 @@ func (v *validator) warnings() {
 
 func (v *validator) guardWarnings() {
 	used := map[string]bool{}
+	defined := make(map[string]bool, len(v.def.Guards)) // compiled or not
+	for _, g := range v.def.Guards {
+		defined[g.Name] = true
+	}
 	for i, t := range v.def.Transitions {
 		for j, g := range t.Guards {
 			if g.Name == "" {
 				continue
 			}
 			used[g.Name] = true
-			if _, ok := v.named[g.Name]; ok || contains(guardNames(v.def), g.Name) {
+			if defined[g.Name] {
 				continue
 			}
 			if _, ok := v.guards.Lookup(g.Name); ok {
@@ -577,14 +581,6 @@ func (v *validator) guardWarnings() {
 			v.pl.warnf(CodeUnusedGuard, joinKey("guards", g.Name), "the guard %q is defined but no transition uses it", g.Name)
 		}
 	}
-}
-
-func guardNames(def *Definition) []string {
-	out := make([]string, len(def.Guards))
-	for i, g := range def.Guards {
-		out[i] = g.Name
-	}
-	return out
 }
 
 func (v *validator) eventWarnings() {

@@ -8,13 +8,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/statorhq/stator/engine"
 	"github.com/statorhq/stator/store"
 )
 
 // Example is a machine offered as a template and seeded into an empty store.
 type Example struct {
-	Name string // file name without extension
-	YAML string
+	Name        string // file name without extension
+	YAML        string
+	Description string // meta.description
 }
 
 // Examples returns the embedded example machines, sorted by name.
@@ -26,7 +28,11 @@ func Examples() []Example {
 		if err != nil {
 			continue
 		}
-		out = append(out, Example{Name: strings.TrimSuffix(e.Name(), ".yaml"), YAML: string(b)})
+		ex := Example{Name: strings.TrimSuffix(e.Name(), ".yaml"), YAML: string(b)}
+		if def, _ := engine.Check(b); def != nil {
+			ex.Description = def.Meta.Description
+		}
+		out = append(out, ex)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

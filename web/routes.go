@@ -30,7 +30,7 @@ func (s *Server) routes() *echo.Echo {
 	api := &handlers.APIDocs{}
 	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock}
 	for _, ex := range Examples() {
-		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML})
+		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
 	}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))

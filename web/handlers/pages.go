@@ -27,8 +27,9 @@ type PageStore interface {
 
 // Template is a starting point offered by "New machine".
 type Template struct {
-	Name string // example file name
-	YAML string
+	Name        string // example file name
+	YAML        string
+	Description string // meta.description, shown by "New machine"
 }
 
 // Pages serves the machine list, the workspace and the share views.
@@ -71,11 +72,7 @@ func (h *Pages) List(c echo.Context) error {
 func (h *Pages) templateOptions() []templates.TemplateOption {
 	out := []templates.TemplateOption{{Value: "blank", Label: "Blank", Description: "An initial and a terminal state"}}
 	for _, t := range h.Templates {
-		desc := ""
-		if m, _, err := engine.Load([]byte(t.YAML)); err == nil {
-			desc = m.Description()
-		}
-		out = append(out, templates.TemplateOption{Value: t.Name, Label: strings.ReplaceAll(t.Name, "_", " "), Description: desc})
+		out = append(out, templates.TemplateOption{Value: t.Name, Label: strings.ReplaceAll(t.Name, "_", " "), Description: t.Description})
 	}
 	return out
 }
