@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 )
@@ -45,6 +44,9 @@ type Step struct {
 type PendingTimer struct {
 	Timer
 	Due time.Time `json:"due"`
+	// ID identifies the timer where it is stored (a store's row); sessions
+	// leave it zero.
+	ID int64 `json:"id,omitempty"`
 }
 
 // SessionOption configures a session.
@@ -75,11 +77,16 @@ func newSession(m *Machine, opts []SessionOption) *Session {
 // a parallel configuration) with a copy of ctx, arming the initial timers.
 func (m *Machine) Create(ctx Context, opts ...SessionOption) *Session {
 	s := newSession(m, opts)
-	s.state = m.InitialState()
-	s.ctx = ctx.Clone()
-	s.enteredAt = s.clock.Now()
-	s.arm(m.start.timers)
+	s.setEntity(m.Start(ctx.Clone(), s.clock.Now()))
 	return s
+}
+
+func (s *Session) entity() EntityState {
+	return EntityState{State: s.state, Context: s.ctx, EnteredAt: s.enteredAt, Timers: s.timers}
+}
+
+func (s *Session) setEntity(e EntityState) {
+	s.state, s.ctx, s.enteredAt, s.timers = e.State, e.Context, e.EnteredAt, e.Timers
 }
 
 // State is the current state or parallel configuration.
@@ -165,22 +172,8 @@ func (s *Session) send(trigger string, payload Payload, byTimer bool) Result {
 	}
 	now := s.clock.Now()
 	from := s.state
-	if res.Success {
-		if len(payload) > 0 {
-			next := s.ctx.Clone()
-			for k, v := range payload {
-				next[k] = cloneValue(v)
-			}
-			s.ctx = next
-		}
-		if !res.Metadata.NoOp {
-			if res.TargetState != s.state {
-				s.enteredAt = now
-			}
-			s.state = res.TargetState
-			s.retime(res.Timers)
-		}
-	}
+	next, _ := s.m.Next(s.entity(), &res, payload, now)
+	s.setEntity(next)
 	step := Step{
 		Seq: s.histBase + len(s.history) + 1, Trigger: trigger, Payload: payload.Clone(), From: from, To: s.state,
 		Success: res.Success, Error: res.Error, Actions: append([]string{}, res.AllActions...), Timer: byTimer, At: now,
@@ -191,31 +184,6 @@ func (s *Session) send(trigger string, payload Payload, byTimer bool) Result {
 	}
 	s.history = append(s.history, step)
 	return res
-}
-
-// retime cancels the timers of states that are no longer active or that were
-// entered again, then arms the new ones.
-func (s *Session) retime(armed []Timer) {
-	reentered := map[string]bool{}
-	for _, t := range armed {
-		reentered[t.State] = true
-	}
-	kept := s.timers[:0]
-	for _, t := range s.timers {
-		if !reentered[t.State] && s.m.IsActive(s.state, t.State) {
-			kept = append(kept, t)
-		}
-	}
-	s.timers = kept
-	s.arm(armed)
-}
-
-func (s *Session) arm(ts []Timer) {
-	now := s.clock.Now()
-	for _, t := range ts {
-		s.timers = append(s.timers, PendingTimer{Timer: t, Due: now.Add(time.Duration(t.AfterMs) * time.Millisecond)})
-	}
-	sort.SliceStable(s.timers, func(i, j int) bool { return s.timers[i].Due.Before(s.timers[j].Due) })
 }
 
 // maxFiresPerCall bounds FireDue, so that zero-delay timer loops cannot hang.
@@ -326,7 +294,7 @@ func Restore(m *Machine, snap Snapshot, opts ...SessionOption) (*Session, error)
 	s.enteredAt = snap.EnteredAt
 	s.histBase = snap.HistoryLen
 	s.timers = append([]PendingTimer(nil), snap.Timers...)
-	sort.SliceStable(s.timers, func(i, j int) bool { return s.timers[i].Due.Before(s.timers[j].Due) })
+	sortTimers(s.timers)
 	return s, nil
 }
 
