@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/sqlite"
 	"github.com/statorhq/stator/web"
 )
 
@@ -21,7 +22,7 @@ func startServer(t testing.TB, opts ...func(*store.Options)) string {
 	for _, o := range opts {
 		o(&so)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "stator.db"), so)
+	st, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "stator.db"), sqlite.Options{}, so)
 	if err != nil {
 		t.Fatalf("open the store: %v", err)
 	}

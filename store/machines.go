@@ -3,70 +3,31 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"time"
-
-	"github.com/jmoiron/sqlx"
+	"strconv"
 
 	"github.com/statorhq/stator/engine"
 )
 
-// Machine is a stored machine at its latest revision.
-type Machine struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Version     string    `json:"version"`
-	Description string    `json:"description"`
-	Revision    int       `json:"revision"`
-	YAML        string    `json:"yaml"`
-	Hash        string    `json:"hash"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+// SaveOptions qualify a save of a machine.
+type SaveOptions struct {
+	// BaseRevision is the revision the text was edited from; when the head
+	// has moved past it the save is refused (ErrConflict with
+	// Fields["head_revision"]) and nothing is written. 0 accepts any head.
+	BaseRevision int
+	// Author is who saves (a user or a token's label; "" for anonymous).
+	Author string
 }
-
-// MachineSummary is a row of the machine list.
-type MachineSummary struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Version      string    `json:"version"`
-	Description  string    `json:"description"`
-	Revision     int       `json:"revision"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Entities     int       `json:"entities"`
-	LiveEntities int       `json:"live_entities"` // not in a terminal state
-}
-
-type machineRow struct {
-	ID          string `db:"id"`
-	Name        string `db:"name"`
-	Version     string `db:"version"`
-	Description string `db:"description"`
-	Revision    int    `db:"revision"`
-	YAML        string `db:"yaml"`
-	Hash        string `db:"hash"`
-	CreatedAt   string `db:"created_at"`
-	UpdatedAt   string `db:"updated_at"`
-}
-
-func (r machineRow) machine() *Machine {
-	return &Machine{ID: r.ID, Name: r.Name, Version: r.Version, Description: r.Description, Revision: r.Revision,
-		YAML: r.YAML, Hash: r.Hash, CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt)}
-}
-
-const machineSelect = `SELECT m.id, m.name, m.version, m.description, m.revision, r.yaml, r.hash, m.created_at, m.updated_at
-FROM machines m JOIN machine_revisions r ON r.machine_id = m.id AND r.revision = m.revision`
 
 func hashText(text string) string {
 	sum := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(sum[:])
 }
 
-// validateMachine compiles the text; an invalid machine returns the engine's
+// loadMachine compiles machine text; an invalid machine is the engine's
 // *ValidationError (errors.Is ErrInvalidMachine) with every problem.
-func validateMachine(text string) (*engine.Machine, error) {
+func loadMachine(text string) (*engine.Machine, error) {
 	m, _, err := engine.Load([]byte(text))
 	return m, err
 }
@@ -74,129 +35,94 @@ func validateMachine(text string) (*engine.Machine, error) {
 // CreateMachine validates and stores a new machine as revision 1. A machine
 // with the same name and version is a conflict.
 func (s *Store) CreateMachine(ctx context.Context, text string) (*Machine, error) {
-	em, err := validateMachine(text)
+	return s.CreateMachineAs(ctx, text, "")
+}
+
+// CreateMachineAs is CreateMachine recording the author of revision 1.
+func (s *Store) CreateMachineAs(ctx context.Context, text, author string) (*Machine, error) {
+	em, err := loadMachine(text)
 	if err != nil {
 		return nil, err
 	}
-	now := formatTime(s.clock.Now())
-	id := newID(10)
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := conflictCheck(ctx, tx, em.Name(), em.Version(), ""); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO machines (id, name, version, description, revision, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-			id, em.Name(), em.Version(), em.Description(), now, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO machine_revisions (machine_id, revision, yaml, hash, created_at) VALUES (?, 1, ?, ?, ?)`,
-			id, text, hashText(text), now)
-		return err
-	})
-	if err != nil {
+	now := s.clock.Now().UTC()
+	m := &Machine{ID: newID(10), Name: em.Name(), Version: em.Version(), Description: em.Description(), Revision: 1,
+		YAML: text, Hash: hashText(text), CreatedAt: now, UpdatedAt: now}
+	if err := s.db.InsertMachine(ctx, m, author); err != nil {
 		return nil, err
 	}
-	s.cache.put(revKey{id, 1}, em)
-	return s.GetMachine(ctx, id)
+	s.cache.put(revKey{m.ID, 1}, em)
+	return m, nil
 }
 
-func conflictCheck(ctx context.Context, tx *sqlx.Tx, name, version, except string) error {
-	var other string
-	err := tx.GetContext(ctx, &other, `SELECT id FROM machines WHERE name = ? AND version = ? AND id != ?`, name, version, except)
-	if err == nil {
-		return fmt.Errorf("a machine named %q with version %q already exists (id %s); change meta.version or edit that machine: %w", name, version, other, ErrConflict)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	return err
-}
-
-// UpdateMachine stores new text for a machine as a new revision. Entities
-// already running stay on their revision. Text identical to the latest
-// revision changes nothing.
+// UpdateMachine stores new text for a machine as a new revision, whatever the
+// head is. Entities already running stay on their revision. Text identical to
+// the latest revision changes nothing.
 func (s *Store) UpdateMachine(ctx context.Context, id, text string) (*Machine, error) {
-	em, err := validateMachine(text)
+	return s.SaveMachine(ctx, id, text, SaveOptions{})
+}
+
+// SaveMachine stores text as the next revision of a machine, refusing a save
+// based on a revision that is no longer the head (see SaveOptions).
+func (s *Store) SaveMachine(ctx context.Context, id, text string, o SaveOptions) (*Machine, error) {
+	em, err := loadMachine(text)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.GetMachine(ctx, id)
+	cur, err := s.db.GetMachine(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if o.BaseRevision > 0 && cur.Revision != o.BaseRevision {
+		return nil, headMoved(cur.Revision, o.BaseRevision)
 	}
 	hash := hashText(text)
 	if hash == cur.Hash {
 		return cur, nil
 	}
-	now := formatTime(s.clock.Now())
-	var rev int
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := conflictCheck(ctx, tx, em.Name(), em.Version(), id); err != nil {
-			return err
-		}
-		if err := tx.GetContext(ctx, &rev, `SELECT revision + 1 FROM machines WHERE id = ?`, id); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("machine %q: %w", id, ErrNotFound)
-			}
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO machine_revisions (machine_id, revision, yaml, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-			id, rev, text, hash, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE machines SET name = ?, version = ?, description = ?, revision = ?, updated_at = ? WHERE id = ?`,
-			em.Name(), em.Version(), em.Description(), rev, now, id)
-		return err
-	})
+	now := s.clock.Now().UTC()
+	next := &Machine{ID: id, Name: em.Name(), Version: em.Version(), Description: em.Description(),
+		YAML: text, Hash: hash, CreatedAt: cur.CreatedAt, UpdatedAt: now}
+	rev, err := s.db.InsertRevision(ctx, id, cur.Revision, next, o.Author)
 	if err != nil {
+		var e *Error
+		if o.BaseRevision == 0 && errors.As(err, &e) && e.Fields["head_revision"] != nil {
+			// someone saved between our read and our write; without a base
+			// revision the save is accepted over theirs
+			return s.SaveMachine(ctx, id, text, o)
+		}
 		return nil, err
 	}
+	next.Revision = rev
 	s.cache.put(revKey{id, rev}, em)
-	return s.GetMachine(ctx, id)
+	return next, nil
+}
+
+// headMoved is the answer to a save based on an old revision.
+func headMoved(head, base int) *Error {
+	return &Error{Code: ECONFLICT, Detail: "revision_conflict",
+		Message: "the machine was saved by someone else since revision " + strconv.Itoa(base) + " (the head is revision " + strconv.Itoa(head) + "); reload it or save again over it",
+		Fields:  map[string]any{"head_revision": head, "base_revision": base}}
 }
 
 // GetMachine returns a machine at its latest revision.
 func (s *Store) GetMachine(ctx context.Context, id string) (*Machine, error) {
-	var row machineRow
-	err := s.r.GetContext(ctx, &row, machineSelect+` WHERE m.id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("machine %q: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return row.machine(), nil
+	return s.db.GetMachine(ctx, id)
 }
 
 // FindMachine returns the machine with that name and version, or with an
 // empty version the most recently updated machine of that name.
 func (s *Store) FindMachine(ctx context.Context, name, version string) (*Machine, error) {
-	var row machineRow
-	var err error
-	if version != "" {
-		err = s.r.GetContext(ctx, &row, machineSelect+` WHERE m.name = ? AND m.version = ?`, name, version)
-	} else {
-		err = s.r.GetContext(ctx, &row, machineSelect+` WHERE m.name = ? ORDER BY m.updated_at DESC LIMIT 1`, name)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		if version != "" {
-			return nil, fmt.Errorf("machine %q version %q: %w", name, version, ErrNotFound)
-		}
-		return nil, fmt.Errorf("machine %q: %w", name, ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return row.machine(), nil
+	return s.db.FindMachine(ctx, name, version)
 }
 
-// Revision returns the text of one revision of a machine.
-func (s *Store) Revision(ctx context.Context, id string, rev int) (string, error) {
-	var text string
-	err := s.r.GetContext(ctx, &text, `SELECT yaml FROM machine_revisions WHERE machine_id = ? AND revision = ?`, id, rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("machine %q revision %d: %w", id, rev, ErrNotFound)
-	}
-	return text, err
+// MachineAt returns a machine with the text of one of its revisions.
+func (s *Store) MachineAt(ctx context.Context, id string, rev int) (*Machine, error) {
+	return s.db.MachineAt(ctx, id, rev)
+}
+
+// Revisions lists a machine's revisions, newest first.
+func (s *Store) Revisions(ctx context.Context, id string) ([]RevisionInfo, error) {
+	return s.db.Revisions(ctx, id)
 }
 
 // Compiled returns the compiled machine of a revision (cached: revisions are
@@ -205,30 +131,14 @@ func (s *Store) Compiled(ctx context.Context, id string, rev int) (*engine.Machi
 	if m, ok := s.cache.get(revKey{id, rev}); ok {
 		return m, nil
 	}
-	text, err := s.Revision(ctx, id, rev)
+	mr, err := s.db.MachineAt(ctx, id, rev)
 	if err != nil {
 		return nil, err
 	}
-	return s.compileRevision(id, rev, text)
-}
-
-// compiledTx is Compiled inside a write transaction.
-func (s *Store) compiledTx(ctx context.Context, tx *sqlx.Tx, id string, rev int) (*engine.Machine, error) {
-	if m, ok := s.cache.get(revKey{id, rev}); ok {
-		return m, nil
-	}
-	var text string
-	if err := tx.GetContext(ctx, &text, `SELECT yaml FROM machine_revisions WHERE machine_id = ? AND revision = ?`, id, rev); err != nil {
-		return nil, fmt.Errorf("machine %q revision %d: %w", id, rev, err)
-	}
-	return s.compileRevision(id, rev, text)
-}
-
-func (s *Store) compileRevision(id string, rev int, text string) (*engine.Machine, error) {
-	m, _, err := engine.Load([]byte(text))
+	m, err := loadMachine(mr.YAML)
 	if err != nil {
 		// stored revisions were valid when written; a newer engine may disagree
-		return nil, fmt.Errorf("machine %q revision %d no longer loads: %w", id, rev, err)
+		return nil, &Error{Code: EINTERNAL, Message: "machine " + id + " revision " + strconv.Itoa(rev) + " no longer loads", Err: err}
 	}
 	s.cache.put(revKey{id, rev}, m)
 	return m, nil
@@ -237,18 +147,12 @@ func (s *Store) compileRevision(id string, rev int, text string) (*engine.Machin
 // ListMachines lists every machine with its entity counts, most recently
 // updated first.
 func (s *Store) ListMachines(ctx context.Context) ([]MachineSummary, error) {
-	var rows []machineRow
-	if err := s.r.SelectContext(ctx, &rows, machineSelect+` ORDER BY m.updated_at DESC, m.name`); err != nil {
+	ms, err := s.db.ListMachines(ctx)
+	if err != nil {
 		return nil, err
 	}
-	type countRow struct {
-		MachineID string `db:"machine_id"`
-		Revision  int    `db:"revision"`
-		State     string `db:"state"`
-		N         int    `db:"n"`
-	}
-	var counts []countRow
-	if err := s.r.SelectContext(ctx, &counts, `SELECT machine_id, revision, state, COUNT(*) AS n FROM entities GROUP BY machine_id, revision, state`); err != nil {
+	counts, err := s.db.StateCounts(ctx, "")
+	if err != nil {
 		return nil, err
 	}
 	total, live := map[string]int{}, map[string]int{}
@@ -259,42 +163,51 @@ func (s *Store) ListMachines(ctx context.Context) ([]MachineSummary, error) {
 			live[c.MachineID] += c.N
 		}
 	}
-	out := make([]MachineSummary, 0, len(rows))
-	for _, r := range rows {
+	out := make([]MachineSummary, 0, len(ms))
+	for _, r := range ms {
 		out = append(out, MachineSummary{ID: r.ID, Name: r.Name, Version: r.Version, Description: r.Description,
-			Revision: r.Revision, UpdatedAt: parseTime(r.UpdatedAt), Entities: total[r.ID], LiveEntities: live[r.ID]})
+			Revision: r.Revision, UpdatedAt: r.UpdatedAt, Entities: total[r.ID], LiveEntities: live[r.ID]})
 	}
 	return out, nil
 }
 
 // CountMachines is the number of stored machines.
-func (s *Store) CountMachines(ctx context.Context) (int, error) {
-	var n int
-	err := s.r.GetContext(ctx, &n, `SELECT COUNT(*) FROM machines`)
-	return n, err
-}
+func (s *Store) CountMachines(ctx context.Context) (int, error) { return s.db.CountMachines(ctx) }
 
 // DeleteMachine deletes a machine and its revisions. A machine that still has
 // entities is a conflict unless cascade is set, which deletes them too.
 func (s *Store) DeleteMachine(ctx context.Context, id string, cascade bool) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var n int
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM machines WHERE id = ?`, id); err != nil {
-			return err
+	return s.db.DeleteMachine(ctx, id, cascade)
+}
+
+// Stats counts a machine's entities per state.
+func (s *Store) Stats(ctx context.Context, machineID string) (*MachineStats, error) {
+	if _, err := s.db.GetMachine(ctx, machineID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.StateCounts(ctx, machineID)
+	if err != nil {
+		return nil, err
+	}
+	st := &MachineStats{MachineID: machineID, Counts: map[string]int{}, ByState: map[string]int{}}
+	for _, r := range rows {
+		st.Total += r.N
+		st.ByState[r.State] += r.N
+		m, err := s.Compiled(ctx, machineID, r.Revision)
+		if err != nil {
+			st.Live += r.N
+			continue
 		}
-		if n == 0 {
-			return fmt.Errorf("machine %q: %w", id, ErrNotFound)
+		if !m.IsTerminal(r.State) {
+			st.Live += r.N
 		}
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM entities WHERE machine_id = ?`, id); err != nil {
-			return err
+		active, err := m.ActiveStates(r.State)
+		if err != nil {
+			continue
 		}
-		if n > 0 && !cascade {
-			return fmt.Errorf("machine %q has %d entities; delete them too with cascade=true: %w", id, n, ErrConflict)
+		for _, a := range active {
+			st.Counts[a] += r.N
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM entities WHERE machine_id = ?`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM machines WHERE id = ?`, id)
-		return err
-	})
+	}
+	return st, nil
 }

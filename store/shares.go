@@ -2,30 +2,56 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"crypto/sha256"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"time"
+	"strconv"
+	"strings"
+
+	"github.com/statorhq/stator/engine"
 )
 
-// Share is an immutable shared machine, optionally with a simulation trace.
-type Share struct {
-	ID        string          `json:"id"`
-	YAML      string          `json:"yaml"`
-	Trace     json.RawMessage `json:"trace,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
+// shareIDAlphabet spells share ids (no 0/o, 1/l confusion).
+const shareIDAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// shareID derives a share's id from its content: the same text and trace
+// give the same id, so sharing twice stores once.
+func shareID(yaml string, trace []byte) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.Itoa(len(yaml))))
+	h.Write([]byte{0})
+	h.Write([]byte(yaml))
+	h.Write(trace)
+	sum := h.Sum(nil)
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		b.WriteByte(shareIDAlphabet[int(sum[i])%len(shareIDAlphabet)])
+	}
+	return b.String()
 }
 
-// CreateShare stores a share and returns it with its new short id.
-func (s *Store) CreateShare(ctx context.Context, yaml string, trace json.RawMessage) (*Share, error) {
-	sh := &Share{ID: newID(10), YAML: yaml, Trace: trace, CreatedAt: s.clock.Now().UTC()}
-	var tr any
-	if len(trace) > 0 && string(trace) != "null" {
-		tr = string(trace)
+// CreateShare stores a share of machine text (valid or not: a draft can be
+// shared) and an optional simulation trace (JSON), and returns it with its
+// id. The same content gives the same share.
+func (s *Store) CreateShare(ctx context.Context, yaml string, trace []byte) (*Share, error) {
+	if strings.TrimSpace(yaml) == "" {
+		return nil, Errorf(EINVALID, "there is nothing to share: the machine text is empty")
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO shares (id, yaml, trace, created_at) VALUES (?, ?, ?, ?)`, sh.ID, yaml, tr, formatTime(sh.CreatedAt))
-	if err != nil {
+	if max := engine.DefaultLimits().MaxTextBytes; len(yaml) > max {
+		return nil, &Error{Code: ETOOLARGE, Detail: "text_too_large",
+			Message: "the machine text is " + strconv.Itoa(len(yaml)) + " bytes; the limit is " + strconv.Itoa(max)}
+	}
+	if len(trace) == 0 || string(trace) == "null" {
+		trace = nil
+	}
+	if trace != nil && !json.Valid(trace) {
+		return nil, Errorf(EINVALID, "the simulation trace is not valid JSON")
+	}
+	if n := len(yaml) + len(trace); n > s.opts.Limits.MaxShareBytes {
+		return nil, &Error{Code: ETOOLARGE, Detail: "share_too_large",
+			Message: "the share would be " + strconv.Itoa(n) + " bytes; the limit is " + strconv.Itoa(s.opts.Limits.MaxShareBytes)}
+	}
+	sh := &Share{ID: shareID(yaml, trace), YAML: yaml, Trace: trace, CreatedAt: s.clock.Now().UTC()}
+	if err := s.db.PutShare(ctx, sh); err != nil {
 		return nil, err
 	}
 	return sh, nil
@@ -33,22 +59,5 @@ func (s *Store) CreateShare(ctx context.Context, yaml string, trace json.RawMess
 
 // GetShare returns a share.
 func (s *Store) GetShare(ctx context.Context, id string) (*Share, error) {
-	var row struct {
-		ID        string         `db:"id"`
-		YAML      string         `db:"yaml"`
-		Trace     sql.NullString `db:"trace"`
-		CreatedAt string         `db:"created_at"`
-	}
-	err := s.r.GetContext(ctx, &row, `SELECT id, yaml, trace, created_at FROM shares WHERE id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("share %q: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	sh := &Share{ID: row.ID, YAML: row.YAML, CreatedAt: parseTime(row.CreatedAt)}
-	if row.Trace.Valid {
-		sh.Trace = json.RawMessage(row.Trace.String)
-	}
-	return sh, nil
+	return s.db.GetShare(ctx, id)
 }

@@ -1,50 +1,41 @@
-// Package store keeps machines, their revisions, entities with their history
-// and timers, and shares in SQLite (SPEC 5). Every acknowledged event is
-// durable: events are committed with synchronous=FULL, in batches (group
-// commit) by a single writer so that throughput does not pay one fsync per event.
+// Package store is the persistence port of Stator (SPEC 5, 13): the types
+// the web layer reads and writes, their errors, and Store, which keeps the
+// rules of persistence once for every database: validation of machines
+// before they are stored, the event algorithm (load, process outside any
+// lock other entities wait on, compare-and-swap write), group commit of
+// events, idempotency keys, the timer scheduler and the machine cache.
+//
+// The SQL lives in adapters beneath it (store/sqlite, store/postgres), each a
+// Backend. Every acknowledged event is committed before it is answered.
 package store
 
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"net/url"
+	"sort"
 	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
-	"github.com/pressly/goose/v3"
-
 	"github.com/statorhq/stator/engine"
-	"github.com/statorhq/stator/migrations"
 )
 
-// Errors callers match with errors.Is.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
-	ErrClosed   = errors.New("store is closed")
-)
-
-// Store is the SQLite-backed persistence of Stator. It is safe for concurrent use.
+// Store keeps machines, their revisions, entities with their history and
+// timers, and shares in a Backend. It is safe for concurrent use.
 type Store struct {
-	w      *sqlx.DB // the one writing connection
-	r      *sqlx.DB // read-only connections
+	db     Backend
 	clock  engine.Clock
 	log    *slog.Logger
-	path   string
+	opts   Options
 	cache  *machineCache
-	events chan *eventReq
+	locks  *entityLocks
+	events chan *writeReq
 	wake   chan struct{} // tells the scheduler a timer was armed
 	quit   chan struct{}
 	wg     sync.WaitGroup
 	closed sync.Once
-	opts   Options
+	// Metrics, when set, is told what the store does (SPEC 13 /metrics).
+	metrics Metrics
 }
 
 // Options configure a store. The zero value is usable.
@@ -54,14 +45,46 @@ type Options struct {
 	MaxBatch int          // events per group commit, default 128
 	// NoScheduler disables the timer scheduler (for tests that drive timers by hand).
 	NoScheduler bool
-	// Synchronous is SQLite's synchronous setting: FULL (default) makes every
-	// acknowledged event survive a power loss; NORMAL survives process crashes only.
-	Synchronous string
+	// PollInterval is the longest the scheduler sleeps between two looks
+	// for due timers (other instances may have armed some); default 1 s.
+	PollInterval time.Duration
+	// Lease is how long a claimed timer is reserved for this instance
+	// before another may fire it; default 30 s.
+	Lease time.Duration
+	// MaxRetries bounds how often an event is recomputed when its entity
+	// changed meanwhile (another server, a timer); default 16.
+	MaxRetries int
+	// Limits are the sizes the store enforces; zero fields take defaults.
+	Limits Limits
+	// Metrics, when set, is told about events, batches and timers.
+	Metrics Metrics
 }
 
-// Open opens (creating if needed) the database file at path, applies the
-// embedded migrations and starts the event writer and the timer scheduler.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// Limits bound what the store accepts (SPEC 11).
+type Limits struct {
+	// MaxContextBytes bounds an entity's context as JSON, after a payload
+	// merges into it; default 256 KiB.
+	MaxContextBytes int
+	// MaxShareBytes bounds a share's text plus trace; default 512 KiB + 256 KiB.
+	MaxShareBytes int
+}
+
+// DefaultLimits are the store's limits of SPEC 11.
+func DefaultLimits() Limits {
+	return Limits{MaxContextBytes: 256 << 10, MaxShareBytes: 768 << 10}
+}
+
+// Metrics receives what the store does. Implementations must be cheap and
+// safe for concurrent use.
+type Metrics interface {
+	EventProcessed(code string, d time.Duration) // code "" for success
+	BatchCommitted(size int)
+	TimerFired(lag time.Duration)
+}
+
+// New starts a store on a backend: the event writer and, unless disabled,
+// the timer scheduler. Close stops them and closes the backend.
+func New(db Backend, opts Options) *Store {
 	if opts.Clock == nil {
 		opts.Clock = engine.ClockFunc(time.Now)
 	}
@@ -71,48 +94,27 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 128
 	}
-	if opts.Synchronous == "" {
-		opts.Synchronous = "FULL"
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
 	}
-	dsn := func(readOnly bool) string {
-		q := url.Values{}
-		q.Set("_journal_mode", "WAL")
-		q.Set("_synchronous", opts.Synchronous)
-		q.Set("_foreign_keys", "on")
-		q.Set("_busy_timeout", "10000")
-		q.Set("_txlock", "immediate")
-		q.Set("_stmt_cache_size", "64") // re-use prepared statements per connection
-		if readOnly {
-			q.Set("_query_only", "true")
-		}
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	if opts.Lease <= 0 {
+		opts.Lease = 30 * time.Second
 	}
-	w, err := sqlx.Open("sqlite3", dsn(false))
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 16
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	d := DefaultLimits()
+	if opts.Limits.MaxContextBytes <= 0 {
+		opts.Limits.MaxContextBytes = d.MaxContextBytes
 	}
-	if err := migrate(ctx, w.DB); err != nil {
-		w.Close()
-		return nil, err
+	if opts.Limits.MaxShareBytes <= 0 {
+		opts.Limits.MaxShareBytes = d.MaxShareBytes
 	}
-	r, err := sqlx.Open("sqlite3", dsn(true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
 	s := &Store{
-		w: w, r: r, clock: opts.Clock, log: opts.Logger, path: path, opts: opts,
+		db: db, clock: opts.Clock, log: opts.Logger, opts: opts, metrics: opts.Metrics,
 		cache:  newMachineCache(512),
-		events: make(chan *eventReq, 4*opts.MaxBatch),
+		locks:  newEntityLocks(),
+		events: make(chan *writeReq, 4*opts.MaxBatch),
 		wake:   make(chan struct{}, 1),
 		quit:   make(chan struct{}),
 	}
@@ -122,87 +124,90 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.wg.Add(1)
 		go s.scheduler()
 	}
-	return s, nil
-}
-
-func migrate(ctx context.Context, db *sql.DB) error {
-	sub, err := fs.Sub(migrations.FS, ".")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("apply migrations: %w", err)
-	}
-	return nil
+	return s
 }
 
 // Close stops the scheduler, lets the writer finish the events already
-// queued, and closes the database.
+// queued, and closes the backend.
 func (s *Store) Close() error {
 	var err error
 	s.closed.Do(func() {
 		close(s.quit)
 		s.wg.Wait()
-		err = errors.Join(s.r.Close(), s.w.Close())
+		err = s.db.Close()
 	})
 	return err
 }
 
-// Path is the database file.
-func (s *Store) Path() string { return s.path }
+// Dialect names the database behind the store ("sqlite", "postgres").
+func (s *Store) Dialect() string { return s.db.Dialect() }
+
+// Ready checks that the database answers and its migrations are applied
+// (GET /ready).
+func (s *Store) Ready(ctx context.Context) error { return s.db.Ready(ctx) }
 
 // Now is the store clock's time.
 func (s *Store) Now() time.Time { return s.clock.Now() }
 
-// CheckIntegrity runs SQLite's integrity_check and reports anything but "ok".
-func (s *Store) CheckIntegrity(ctx context.Context) error {
-	var rows []string
-	if err := s.r.SelectContext(ctx, &rows, "PRAGMA integrity_check"); err != nil {
-		return err
-	}
-	if len(rows) == 1 && rows[0] == "ok" {
-		return nil
-	}
-	return fmt.Errorf("integrity_check: %v", rows)
-}
+// PendingTimers counts the timers waiting to fire.
+func (s *Store) PendingTimers(ctx context.Context) (int, error) { return s.db.PendingTimers(ctx) }
 
 // newID returns a random identifier of n lowercase base32 characters.
 func newID(n int) string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
 }
 
-const timeFormat = time.RFC3339Nano
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeFormat, s)
-	return t
+// entityLocks serialises the events of one entity within this process, so
+// that they do not recompute each other's work; correctness across
+// processes comes from the compare-and-swap write, not from these locks.
+type entityLocks struct {
+	mu sync.Mutex
+	m  map[string]*entityLock
 }
 
-// inTx runs fn in a write transaction.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.w.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
+type entityLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func newEntityLocks() *entityLocks { return &entityLocks{m: map[string]*entityLock{}} }
+
+// lock takes id's lock, waiting at most until ctx is done.
+func (l *entityLocks) lock(ctx context.Context, id string) (unlock func(), err error) {
+	l.mu.Lock()
+	el := l.m[id]
+	if el == nil {
+		el = &entityLock{}
+		l.m[id] = el
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
+	el.refs++
+	l.mu.Unlock()
+	release := func() {
+		l.mu.Lock()
+		el.refs--
+		if el.refs == 0 {
+			delete(l.m, id)
+		}
+		l.mu.Unlock()
 	}
-	return tx.Commit()
+	if el.mu.TryLock() {
+		return func() { el.mu.Unlock(); release() }, nil
+	}
+	got := make(chan struct{})
+	go func() { el.mu.Lock(); close(got) }()
+	select {
+	case <-got:
+		return func() { el.mu.Unlock(); release() }, nil
+	case <-ctx.Done():
+		go func() { <-got; el.mu.Unlock(); release() }()
+		return nil, ctx.Err()
+	}
 }
 
 // machineCache holds compiled machines by (machine, revision); revisions are
@@ -239,4 +244,8 @@ func (c *machineCache) put(k revKey, m *engine.Machine) {
 		}
 	}
 	c.m[k] = m
+}
+
+func sortStoredTimers(ts []Timer) {
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].DueAt.Before(ts[j].DueAt) })
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"path"
@@ -38,15 +39,24 @@ func Examples() []Example {
 	return out
 }
 
+// seeder is what seeding needs of the store.
+type seeder interface {
+	CountMachines(ctx context.Context) (int, error)
+	CreateMachineAs(ctx context.Context, text, author string) (*store.Machine, error)
+}
+
 // seedExamples stores the examples when the store has no machine at all, so
-// that the first screen is useful.
-func seedExamples(ctx context.Context, st *store.Store, log *slog.Logger) error {
+// that the first screen is useful. Several servers starting together on an
+// empty database each try; an example another one stored first is skipped.
+func seedExamples(ctx context.Context, st seeder, log *slog.Logger) error {
 	n, err := st.CountMachines(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
 	for _, ex := range Examples() {
-		if _, err := st.CreateMachine(ctx, ex.YAML); err != nil {
+		if _, err := st.CreateMachineAs(ctx, ex.YAML, ""); errors.Is(err, store.ErrConflict) {
+			continue
+		} else if err != nil {
 			return err
 		}
 		log.Info("seeded example machine", "name", ex.Name)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"html"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/statorhq/stator/web/handlers"
+	"github.com/statorhq/stator/web/handlers/api"
 )
 
 // routes builds the whole route table.
@@ -18,24 +18,34 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.Recover())
-	e.Use(s.requestLog())
-	e.Use(middleware.BodyLimit("1M"))
+	if s.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect() // X-Forwarded-For is not believed
+	}
+	e.Pre(s.requestLog())
+	e.Pre(middleware.Recover())
+	e.Pre(securityHeaders)
+	e.Pre(s.checkHost)
+	e.Use(middleware.BodyLimit(bodyLimit))
+	e.Use(unescapeParams)
+	e.Use(s.crossSite)
 
 	st := s.cfg.Store
-	eng := &handlers.Engine{Store: st}
-	machines := &handlers.Machines{Store: st}
-	entities := &handlers.Entities{Store: st}
-	shares := &handlers.Shares{Store: st}
-	api := &handlers.APIDocs{}
-	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock}
+	eng := &api.Engine{Store: st}
+	machines := &api.Machines{Store: st}
+	entities := &api.Entities{Store: st}
+	shares := &api.Shares{Store: st, BaseURL: s.baseURL}
+	docs := handlers.APIDocs{Document: api.OpenAPIDocument()}
+	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock, BaseURL: s.baseURL}
 	for _, ex := range Examples() {
 		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
 	}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
-	e.GET("/docs", api.Page)
+	e.GET("/ready", s.ready)
+	e.GET("/docs", docs.Page)
 
 	// pages
 	e.GET("/", pages.List)
@@ -45,7 +55,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/machines/:id/fork", pages.Fork)
 	e.POST("/machines/:id/delete", pages.Delete)
 	e.POST("/workspace/analyze", pages.AnalyzeFragment)
-	e.POST("/workspace/share", pages.Share)
+	e.POST("/workspace/share", pages.Share, s.limitShares)
 	e.POST("/workspace/export", pages.Export)
 	e.POST("/workspace/simulate", pages.Simulate)
 	e.GET("/machines/:id/entities", pages.EntitiesPanel)
@@ -75,18 +85,30 @@ func (s *Server) routes() *echo.Echo {
 	v1.POST("/entities/:id/events", entities.Event)
 	v1.GET("/entities/:id/history", entities.History)
 
-	v1.POST("/shares", shares.Create)
+	v1.POST("/shares", shares.Create, s.limitShares)
 	v1.GET("/shares/:id", shares.Get)
 
 	return e
 }
 
-// health answers GET /health: the server is up and the database answers.
+// bodyLimit is MaxBodyBytes as echo's limit syntax ("1M" would be decimal:
+// 1,000,000 bytes).
+const bodyLimit = "1048576B"
+
+// health answers GET /health: the process is up (liveness).
 func (s *Server) health(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready answers GET /ready: the database answers, its migrations are applied
+// and it takes writes (readiness; 503 otherwise).
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	if _, err := s.cfg.Store.CountMachines(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": err.Error()})
+	if err := s.cfg.Store.Ready(ctx); err != nil {
+		s.cfg.Logger.Warn("not ready", "err", err)
+		c.Response().Header().Set("Retry-After", "1")
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "not ready"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
 }
@@ -107,17 +129,4 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 			return nil
 		},
 	})
-}
-
-// renderErrorPage answers a page request that failed: a message fragment for
-// htmx, a whole page otherwise.
-func (s *Server) renderErrorPage(c echo.Context, p problem) {
-	if c.Request().Header.Get("HX-Request") != "" {
-		_ = c.HTMLBlob(p.Status, []byte(`<p class="flash error" role="alert"><strong>`+html.EscapeString(p.Title)+`:</strong> `+html.EscapeString(p.Detail)+`</p>`))
-		return
-	}
-	body := "<!doctype html><meta charset=utf-8><title>" + html.EscapeString(p.Title) + " · Stator</title>" +
-		"<main style=\"font:16px system-ui;max-width:40rem;margin:3rem auto\"><h1>" + html.EscapeString(p.Title) + "</h1><p>" +
-		html.EscapeString(p.Detail) + "</p><p><a href=\"/\">Back to the machines</a></p></main>"
-	_ = c.HTMLBlob(p.Status, []byte(body))
 }

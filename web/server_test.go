@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/sqlite"
 	"github.com/statorhq/stator/web"
 )
 
@@ -18,7 +19,7 @@ import (
 func testServer(t *testing.T) (string, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "stator.db"), store.Options{})
+	st, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "stator.db"), sqlite.Options{}, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ type route struct{ method, path string }
 func routes(t *testing.T) []route {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "routes.db"), store.Options{NoScheduler: true})
+	st, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "routes.db"), sqlite.Options{}, store.Options{NoScheduler: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/sqlite"
 	"github.com/statorhq/stator/web"
 )
 
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	fs.SetOutput(logOut)
 	addr := fs.String("addr", envOr(getenv, "STATOR_ADDR", "127.0.0.1:8080"), "address to listen on (env STATOR_ADDR)")
 	dbPath := fs.String("db", envOr(getenv, "STATOR_DB", "stator.db"), "SQLite database file (env STATOR_DB)")
+	publicURL := fs.String("public-url", envOr(getenv, "STATOR_PUBLIC_URL", ""), "the address users reach, e.g. https://stator.example.com; links are built from it (env STATOR_PUBLIC_URL)")
+	trustProxy := fs.Bool("trust-proxy", envOr(getenv, "STATOR_TRUST_PROXY", "") == "true", "believe X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env STATOR_TRUST_PROXY=true)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		return fmt.Errorf("--log-format must be text or json, not %q", *logFormat)
 	}
 
-	st, err := store.Open(ctx, *dbPath, store.Options{Logger: logger})
+	st, err := sqlite.OpenStore(ctx, *dbPath, sqlite.Options{}, store.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		}
 	}()
 	logger.Info("database ready", "path", *dbPath)
-	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger})
+	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger, PublicURL: *publicURL, TrustProxy: *trustProxy})
 	if err != nil {
 		return err
 	}

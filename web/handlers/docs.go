@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -14,23 +13,14 @@ import (
 	"github.com/statorhq/stator/web/templates"
 )
 
-//go:embed openapi.json
-var openAPIDoc []byte
-
-// OpenAPIDocument returns the API's OpenAPI 3 document.
-func OpenAPIDocument() []byte { return openAPIDoc }
-
-// APIDocs serves the OpenAPI document and the readable API page.
-type APIDocs struct{}
-
-// OpenAPI answers GET /api/v1/openapi.json.
-func (APIDocs) OpenAPI(c echo.Context) error {
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openAPIDoc)
+// APIDocs serves the readable API page from the OpenAPI document.
+type APIDocs struct {
+	Document []byte
 }
 
 // Page answers GET /docs: the API reference as a page.
-func (APIDocs) Page(c echo.Context) error {
-	v, err := docsView(openAPIDoc)
+func (d APIDocs) Page(c echo.Context) error {
+	v, err := docsView(d.Document)
 	if err != nil {
 		return err
 	}

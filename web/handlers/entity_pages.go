@@ -91,8 +91,8 @@ func (h *Pages) CreateEntity(c echo.Context) error {
 		if err := json.Unmarshal([]byte(raw), &ctxVal); err != nil || ctxVal == nil {
 			return fail("The context must be a JSON object, such as {\"order_qty\": 100}.")
 		}
-		if d := valueDepth(ctxVal); d > MaxJSONDepth {
-			return fail(fmt.Sprintf("The context is nested %d levels deep; the limit is %d.", d, MaxJSONDepth))
+		if d := engine.ValueDepth(ctxVal); d > maxDepth {
+			return fail(fmt.Sprintf("The context is nested %d levels deep; the limit is %d.", d, maxDepth))
 		}
 	}
 	e, err := h.Store.CreateEntity(c.Request().Context(), store.NewEntity{ID: id, MachineID: machineID, Context: ctxVal})
@@ -161,12 +161,11 @@ func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, 
 		f = formValues{}
 	}
 	v.Events = eventButtons(m, e.State, e.Context, engine.GuardValues{}, f)
-	hist, err := h.Store.History(c.Request().Context(), e.ID)
+	page, err := h.Store.History(c.Request().Context(), e.ID, store.HistoryQuery{Newest: true, Limit: 100})
 	if err != nil {
 		return v, err
 	}
-	for i := len(hist) - 1; i >= 0; i-- { // newest first
-		x := hist[i]
+	for _, x := range page.Events { // newest first
 		row := templates.HistoryRow{Seq: x.Seq, Trigger: x.Trigger, From: x.SourceState, To: x.TargetState, Success: x.Success,
 			ByTimer: x.ByTimer, Actions: x.Actions, At: ago(now, x.At), AtISO: x.At.UTC().Format(time.RFC3339)}
 		if x.Error != nil {
@@ -192,7 +191,7 @@ func (h *Pages) EntitySend(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return BadRequest("the form could not be read: %v", err)
+		return store.Errorf(store.EINVALID, "the form could not be read: %v", err)
 	}
 	e, err := h.Store.GetEntity(ctx, c.Param("id"))
 	if err != nil {

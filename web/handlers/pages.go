@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,16 +14,28 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/statorhq/stator/engine"
+	"github.com/statorhq/stator/engine/yamledit"
 	"github.com/statorhq/stator/store"
 	"github.com/statorhq/stator/web/templates"
 )
 
 // PageStore is what the pages need of the store.
 type PageStore interface {
-	MachineStore
-	ShareStore
-	EntityStore
+	GetMachine(ctx context.Context, id string) (*store.Machine, error)
+	Compiled(ctx context.Context, id string, rev int) (*engine.Machine, error)
 	FindMachine(ctx context.Context, name, version string) (*store.Machine, error)
+	CreateMachine(ctx context.Context, text string) (*store.Machine, error)
+	UpdateMachine(ctx context.Context, id, text string) (*store.Machine, error)
+	ListMachines(ctx context.Context) ([]store.MachineSummary, error)
+	DeleteMachine(ctx context.Context, id string, cascade bool) error
+	Stats(ctx context.Context, machineID string) (*store.MachineStats, error)
+	CreateShare(ctx context.Context, yaml string, trace []byte) (*store.Share, error)
+	GetShare(ctx context.Context, id string) (*store.Share, error)
+	CreateEntity(ctx context.Context, ne store.NewEntity) (*store.Entity, error)
+	GetEntity(ctx context.Context, id string) (*store.Entity, error)
+	ListEntities(ctx context.Context, f store.EntityFilter) ([]*store.Entity, error)
+	SendEvent(ctx context.Context, entityID string, ev store.Event) (*store.Outcome, error)
+	History(ctx context.Context, entityID string, q store.HistoryQuery) (*store.HistoryPage, error)
 }
 
 // Template is a starting point offered by "New machine".
@@ -37,6 +50,8 @@ type Pages struct {
 	Store     PageStore
 	Templates []Template
 	Clock     engine.Clock
+	// BaseURL is the address links are built on (SPEC 12.1).
+	BaseURL func(c echo.Context) string
 }
 
 // blankMachine is the "Blank" template.
@@ -124,7 +139,7 @@ func (h *Pages) Create(c echo.Context) error {
 				}
 			}
 			if text == "" {
-				return BadRequest("there is no template %q", tpl)
+				return store.Errorf(store.EINVALID, "there is no template %q", tpl)
 			}
 		}
 	}
@@ -145,7 +160,7 @@ func (h *Pages) createUnique(ctx context.Context, text, suffix string) (*store.M
 	em, problems, err := engine.Load([]byte(text))
 	if err != nil {
 		if errors.Is(err, engine.ErrInvalidMachine) {
-			return nil, InvalidMachine(problems)
+			return nil, &engine.ValidationError{Problems: problems}
 		}
 		return nil, err
 	}
@@ -162,7 +177,7 @@ func (h *Pages) createUnique(ctx context.Context, text, suffix string) (*store.M
 		}
 	}
 	if name != em.Name() {
-		text = renameMachine(text, name)
+		text = yamledit.RenameMachine(text, name)
 	}
 	return h.Store.CreateMachine(ctx, text)
 }
@@ -240,7 +255,7 @@ func (h *Pages) SharePage(c echo.Context) error {
 	}
 	var trace any
 	if len(sh.Trace) > 0 {
-		trace = sh.Trace
+		trace = json.RawMessage(sh.Trace)
 	}
 	v := templates.WorkspaceView{
 		Mode: "share", ShareID: sh.ID, Name: name, Version: version, YAML: sh.YAML, Analysis: a,
@@ -323,7 +338,7 @@ func (h *Pages) Save(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("HX-Trigger", fmt.Sprintf(`{"stator:saved": {"revision": %d, "name": %s, "version": %s}}`,
-		m.Revision, yamlString(m.Name), yamlString(m.Version)))
+		m.Revision, yamledit.Quote(m.Name), yamledit.Quote(m.Version)))
 	return Render(c, http.StatusOK, templates.SaveStatus(true, fmt.Sprintf("Saved revision %d.", m.Revision)))
 }
 
@@ -332,23 +347,17 @@ func (h *Pages) Save(c echo.Context) error {
 func (h *Pages) Share(c echo.Context) error {
 	text := formText(c, "yaml")
 	if strings.TrimSpace(text) == "" {
-		return BadRequest("there is nothing to share: the machine text is empty")
-	}
-	if len(text) > 512<<10 {
-		return BadRequest("the machine text is %d bytes; the limit is %d", len(text), 512<<10)
+		return store.Errorf(store.EINVALID, "there is nothing to share: the machine text is empty")
 	}
 	var trace []byte
 	if t := c.FormValue("trace"); t != "" && t != "null" {
-		if !jsonValid([]byte(t)) {
-			return BadRequest("the simulation trace is not valid JSON")
-		}
 		trace = []byte(t)
 	}
 	sh, err := h.Store.CreateShare(c.Request().Context(), text, trace)
 	if err != nil {
 		return err
 	}
-	return Render(c, http.StatusOK, templates.SharePanel(c.Scheme()+"://"+c.Request().Host+"/s/"+sh.ID))
+	return Render(c, http.StatusOK, templates.SharePanel(h.BaseURL(c)+"/s/"+sh.ID))
 }
 
 // Export answers POST /workspace/export: the editor text as YAML, JSON,
@@ -366,14 +375,14 @@ func (h *Pages) Export(c echo.Context) error {
 	case "yaml":
 		body, ctype, ext = []byte(text), "application/yaml", "yaml"
 	case "json":
-		raw, err := yamlToJSON(text)
+		raw, err := yamledit.ToJSON(text)
 		if err != nil {
-			return BadRequest("the text is not valid YAML, so it cannot be converted to JSON: %v", err)
+			return store.Errorf(store.EINVALID, "the text is not valid YAML, so it cannot be converted to JSON: %v", err)
 		}
 		body, ctype, ext = []byte(pretty(raw)+"\n"), "application/json", "json"
 	case "mermaid", "dot":
 		if m == nil {
-			return InvalidMachine(problems)
+			return &engine.ValidationError{Problems: problems}
 		}
 		if format == "mermaid" {
 			body, ctype, ext = []byte(m.Mermaid(engine.DefaultDiagramOptions())), "text/plain", "mmd"
@@ -381,7 +390,7 @@ func (h *Pages) Export(c echo.Context) error {
 			body, ctype, ext = []byte(m.DOT(engine.DefaultDiagramOptions())), "text/vnd.graphviz", "dot"
 		}
 	default:
-		return BadRequest("format must be yaml, json, mermaid or dot, not %q", format)
+		return store.Errorf(store.EINVALID, "format must be yaml, json, mermaid or dot, not %q", format)
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, ext))
 	return c.Blob(http.StatusOK, ctype+"; charset=utf-8", body)

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/statorhq/stator/engine"
+	"github.com/statorhq/stator/store"
 	"github.com/statorhq/stator/web/templates"
 )
 
@@ -71,8 +72,8 @@ func parseTrace(raw string) (Trace, error) {
 	if t.At < 0 || t.At > len(t.Steps) {
 		t.At = len(t.Steps)
 	}
-	if d := valueDepth(t.Context); d > MaxJSONDepth {
-		return Trace{Context: engine.Context{}}, fmt.Errorf("the simulation context is nested %d levels deep; the limit is %d", d, MaxJSONDepth)
+	if d := engine.ValueDepth(t.Context); d > maxDepth {
+		return Trace{Context: engine.Context{}}, fmt.Errorf("the simulation context is nested %d levels deep; the limit is %d", d, maxDepth)
 	}
 	return t, nil
 }
@@ -264,7 +265,7 @@ func (h *Pages) Simulate(c echo.Context) error {
 	}
 	form, err := c.FormParams()
 	if err != nil {
-		return BadRequest("the simulator form could not be read: %v", err)
+		return store.Errorf(store.EINVALID, "the simulator form could not be read: %v", err)
 	}
 	op, arg, _ := strings.Cut(c.FormValue("op"), ":")
 	if msg := applyOp(m, &trace, op, arg, form); msg != "" {
@@ -333,8 +334,8 @@ func applyOp(m *engine.Machine, t *Trace, op, arg string, f formValues) string {
 		if err := json.Unmarshal([]byte(formValue(f, "ctx_json")), &c); err != nil || c == nil {
 			return "The context must be a JSON object, such as {\"order_qty\": 100}."
 		}
-		if d := valueDepth(c); d > MaxJSONDepth {
-			return fmt.Sprintf("The context is nested %d levels deep; the limit is %d.", d, MaxJSONDepth)
+		if d := engine.ValueDepth(c); d > maxDepth {
+			return fmt.Sprintf("The context is nested %d levels deep; the limit is %d.", d, maxDepth)
 		}
 		t.setContext(c)
 	case "guards":

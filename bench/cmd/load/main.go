@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/sqlite"
 )
 
 // loadMachine is a two-state loop with a guarded transition: every event
@@ -446,15 +447,16 @@ loop:
 // entity's history_len counts its creation too).
 func checkDatabase(db string, ids []string) (integrity string, events int64, err error) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, db, store.Options{NoScheduler: true})
+	sdb, err := sqlite.Open(ctx, db, sqlite.Options{})
 	if err != nil {
 		return "", 0, err
 	}
-	defer s.Close()
 	integrity = "ok"
-	if err := s.CheckIntegrity(ctx); err != nil {
+	if err := sdb.CheckIntegrity(ctx); err != nil {
 		integrity = err.Error()
 	}
+	s := store.New(sdb, store.Options{NoScheduler: true})
+	defer s.Close()
 	for _, id := range ids {
 		e, err := s.GetEntity(ctx, id)
 		if err != nil {

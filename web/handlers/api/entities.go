@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"context"
@@ -17,12 +17,21 @@ type EntityStore interface {
 	GetEntity(ctx context.Context, id string) (*store.Entity, error)
 	ListEntities(ctx context.Context, f store.EntityFilter) ([]*store.Entity, error)
 	SendEvent(ctx context.Context, entityID string, ev store.Event) (*store.Outcome, error)
-	History(ctx context.Context, entityID string) ([]store.HistoryEvent, error)
+	History(ctx context.Context, entityID string, q store.HistoryQuery) (*store.HistoryPage, error)
 }
 
 // Entities serves /api/v1/entities.
 type Entities struct {
 	Store EntityStore
+	// Actor names who makes a request (see Machines.Actor).
+	Actor func(c echo.Context) string
+}
+
+func (h *Entities) actor(c echo.Context) string {
+	if h.Actor == nil {
+		return ""
+	}
+	return h.Actor(c)
 }
 
 type createEntityRequest struct {
@@ -34,23 +43,18 @@ type createEntityRequest struct {
 }
 
 func (h *Entities) create(c echo.Context, req createEntityRequest) error {
-	if req.MachineID == "" && req.MachineName == "" {
-		return BadRequest("give machine_id or machine_name (with machine_version for a specific version)")
-	}
-	if req.MachineID != "" && req.MachineName != "" {
-		return BadRequest("give machine_id or machine_name, not both")
-	}
 	if err := checkContext("context", req.Context); err != nil {
 		return err
 	}
 	e, err := h.Store.CreateEntity(c.Request().Context(), store.NewEntity{
-		ID: req.ID, MachineID: req.MachineID, MachineName: req.MachineName, MachineVersion: req.MachineVersion, Context: req.Context,
+		ID: req.ID, MachineID: req.MachineID, MachineName: req.MachineName, MachineVersion: req.MachineVersion,
+		Context: req.Context, Actor: h.actor(c),
 	})
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/entities/"+e.ID)
-	return writeJSON(c, http.StatusCreated, e)
+	return writeJSON(c, http.StatusCreated, entityJSON(e))
 }
 
 // Create answers POST /entities: 201 with the entity, 409 if the id exists.
@@ -85,28 +89,41 @@ func (h *Entities) Get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, e)
+	return writeJSON(c, http.StatusOK, entityJSON(e))
+}
+
+// intParam reads an optional whole-number query parameter within [lo, hi].
+func intParam(c echo.Context, name string, lo, hi int) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, store.Errorf(store.EINVALID, "%s must be a whole number from %d to %d, not %q", name, lo, hi, v)
+	}
+	return n, nil
 }
 
 // List answers GET /entities?machine_id=&state=&limit=&offset=.
 func (h *Entities) List(c echo.Context) error {
 	f := store.EntityFilter{MachineID: c.QueryParam("machine_id"), State: c.QueryParam("state")}
 	var err error
-	if v := c.QueryParam("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 1000 {
-			return BadRequest("limit must be a whole number from 1 to 1000, not %q", v)
-		}
+	if f.Limit, err = intParam(c, "limit", 1, 1000); err != nil {
+		return err
 	}
-	if v := c.QueryParam("offset"); v != "" {
-		if f.Offset, err = strconv.Atoi(v); err != nil || f.Offset < 0 {
-			return BadRequest("offset must be a whole number from 0, not %q", v)
-		}
+	if f.Offset, err = intParam(c, "offset", 0, 1<<30); err != nil {
+		return err
 	}
 	es, err := h.Store.ListEntities(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, map[string]any{"entities": es, "count": len(es)})
+	out := make([]EntityJSON, len(es))
+	for i, e := range es {
+		out[i] = entityJSON(e)
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"entities": out, "count": len(out)})
 }
 
 type eventRequest struct {
@@ -124,23 +141,17 @@ func (h *Entities) Event(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Trigger == "" {
-		return BadRequest("trigger is required")
-	}
 	if err := checkContext("payload", req.Payload); err != nil {
 		return err
 	}
 	if k := c.Request().Header.Get("Idempotency-Key"); k != "" {
 		if req.IdempotencyKey != "" && req.IdempotencyKey != k {
-			return BadRequest("the Idempotency-Key header and idempotency_key differ")
+			return store.Errorf(store.EINVALID, "the Idempotency-Key header and idempotency_key differ")
 		}
 		req.IdempotencyKey = k
 	}
-	if len(req.IdempotencyKey) > 256 {
-		return BadRequest("idempotency_key is %d characters; the limit is 256", len(req.IdempotencyKey))
-	}
 	out, err := h.Store.SendEvent(c.Request().Context(), c.Param("id"), store.Event{
-		Trigger: req.Trigger, Payload: req.Payload, IdempotencyKey: req.IdempotencyKey, GuardValues: req.GuardValues,
+		Trigger: req.Trigger, Payload: req.Payload, IdempotencyKey: req.IdempotencyKey, GuardValues: req.GuardValues, Actor: h.actor(c),
 	})
 	if err != nil {
 		return err
@@ -148,14 +159,30 @@ func (h *Entities) Event(c echo.Context) error {
 	if out.Replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, OutcomeJSON{Result: out.Result, Entity: entityJSON(out.Entity)})
 }
 
-// History answers GET /entities/{id}/history, oldest first.
+// History answers GET /entities/{id}/history?after=&limit=: a page of the
+// history, oldest first, with next_after for the next page (null at the end).
 func (h *Entities) History(c echo.Context) error {
-	evs, err := h.Store.History(c.Request().Context(), c.Param("id"))
+	var q store.HistoryQuery
+	var err error
+	if q.After, err = intParam(c, "after", 0, 1<<31-1); err != nil {
+		return err
+	}
+	if q.Limit, err = intParam(c, "limit", 1, 1000); err != nil {
+		return err
+	}
+	p, err := h.Store.History(c.Request().Context(), c.Param("id"), q)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, map[string]any{"events": evs})
+	out := HistoryJSON{Events: make([]HistoryEventJSON, len(p.Events))}
+	for i, ev := range p.Events {
+		out.Events[i] = historyEventJSON(ev)
+	}
+	if p.Next > 0 {
+		out.NextAfter = &p.Next
+	}
+	return writeJSON(c, http.StatusOK, out)
 }

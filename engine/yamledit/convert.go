@@ -1,4 +1,4 @@
-package handlers
+package yamledit
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// yamlToJSON converts machine text (YAML or JSON) to a JSON object, keeping
+// ToJSON converts machine text (YAML or JSON) to a JSON object, keeping
 // the order of keys as written.
-func yamlToJSON(text string) (json.RawMessage, error) {
+func ToJSON(text string) (json.RawMessage, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		return nil, err
@@ -86,9 +86,9 @@ func writeNodeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
 	return nil
 }
 
-// jsonToYAML turns a `config` object into block-style YAML text, keeping the
+// FromJSON turns a `config` object into block-style YAML text, keeping the
 // order of keys (JSON is YAML, so yaml.v3 reads it with its order).
-func jsonToYAML(raw json.RawMessage) (string, error) {
+func FromJSON(raw json.RawMessage) (string, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return "", err

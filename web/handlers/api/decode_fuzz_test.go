@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"bytes"
@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/statorhq/stator/store"
 )
 
 // FuzzDecodeJSON feeds arbitrary bodies to the API's strict JSON decoding:
-// it never panics, and every refusal is a 4xx HTTPError with a message (or
-// the body limit's 413).
+// it never panics, and every refusal is a *store.Error with a 4xx code and a
+// message (or the body limit's 413).
 func FuzzDecodeJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"trigger": "go", "payload": {"n": 1}}`,
@@ -33,9 +35,9 @@ func FuzzDecodeJSON(f *testing.F) {
 			if err == nil {
 				continue
 			}
-			var he *HTTPError
-			if !errors.As(err, &he) || he.Status < 400 || he.Status > 499 || he.Detail == "" {
-				t.Fatalf("body %q: error %v is not a 4xx with a message", body, err)
+			var se *store.Error
+			if !errors.As(err, &se) || (se.Code != store.EINVALID && se.Code != store.EMEDIATYPE) || se.Message == "" {
+				t.Fatalf("body %q: error %v is not a refusal with a message", body, err)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"bytes"
@@ -7,18 +7,19 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/statorhq/stator/engine"
+	"github.com/statorhq/stator/store"
 )
 
-// MaxJSONDepth bounds the nesting of request JSON (SPEC 11: context depth ≤ 32,
-// plus the request's own envelope).
-const MaxJSONDepth = 32
+// maxDepth bounds the nesting of request JSON (SPEC 11: context depth ≤ 32,
+// the engine's limit on nested values, plus the request's own envelope).
+var maxDepth = engine.DefaultLimits().MaxDepth
 
 // decodeJSON reads the request body into dst strictly: a JSON object, known
 // fields only, values of the right types, nothing after it. Its errors say
@@ -28,8 +29,12 @@ func decodeJSON(c echo.Context, dst any) error {
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-			return newHTTPError(http.StatusUnsupportedMediaType, "send the body as JSON with Content-Type: application/json, not %q", ct)
+			return store.Errorf(store.EMEDIATYPE, "send the body as JSON with Content-Type: application/json, not %q", ct)
 		}
+	} else {
+		// a body without a type is what a cross-site form or fetch sends to
+		// avoid a CORS preflight (SPEC 12.1)
+		return store.Errorf(store.EMEDIATYPE, "send the body as JSON with Content-Type: application/json")
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
@@ -37,47 +42,65 @@ func decodeJSON(c echo.Context, dst any) error {
 		if errors.As(err, &he) {
 			return err // the body limit: 413
 		}
-		return BadRequest("the request body could not be read: %v", err)
+		return store.Errorf(store.EINVALID, "the request body could not be read: %v", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return BadRequest("the request body is empty; send a JSON object")
+		return store.Errorf(store.EINVALID, "the request body is empty; send a JSON object")
 	}
-	if d := jsonDepth(body); d > MaxJSONDepth+2 {
-		return BadRequest("the JSON is nested %d levels deep; the limit is %d", d, MaxJSONDepth)
+	if d := jsonDepth(body); d > maxDepth+2 {
+		return store.Errorf(store.EINVALID, "the JSON is nested %d levels deep; the limit is %d", d, maxDepth)
+	}
+	if err := unknownFields(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(body, err, dst)
+		return jsonError(body, err)
 	}
 	if dec.More() {
-		return BadRequest("unexpected data after the JSON object")
+		return store.Errorf(store.EINVALID, "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// unknownFields refuses a body object with a member dst does not have,
+// naming the ones it has.
+func unknownFields(body []byte, dst any) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil // not an object: the decoder explains
+	}
+	known := jsonFields(dst)
+	for name := range members {
+		if !slices.Contains(known, name) {
+			if len(known) == 0 {
+				return store.Errorf(store.EINVALID, "unknown field %q; this endpoint takes no fields", name)
+			}
+			return store.Errorf(store.EINVALID, "unknown field %q; the fields are: %s", name, strings.Join(known, ", "))
+		}
 	}
 	return nil
 }
 
 // jsonError explains a decoding error: where the syntax breaks, which field
-// has the wrong type, which field is unknown.
-func jsonError(body []byte, err error, dst any) error {
+// has the wrong type.
+func jsonError(body []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		line, col := lineCol(body, int(se.Offset))
-		return BadRequest("malformed JSON at line %d, column %d: %s", line, col, se.Error())
+		return store.Errorf(store.EINVALID, "malformed JSON at line %d, column %d: %s", line, col, se.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return BadRequest("malformed JSON: the body ends before the object is closed")
+		return store.Errorf(store.EINVALID, "malformed JSON: the body ends before the object is closed")
 	case errors.As(err, &te):
 		field := te.Field
 		if field == "" {
-			return BadRequest("the body must be a JSON object, not %s", jsonKind(te.Value))
+			return store.Errorf(store.EINVALID, "the body must be a JSON object, not %s", jsonKind(te.Value))
 		}
-		return BadRequest("%q must be %s, not %s", field, goTypeName(te.Type), jsonKind(te.Value))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return BadRequest("unknown field %s; the fields are: %s", name, strings.Join(jsonFields(dst), ", "))
+		return store.Errorf(store.EINVALID, "%q must be %s, not %s", field, goTypeName(te.Type), jsonKind(te.Value))
 	}
-	return BadRequest("malformed JSON: %v", err)
+	return store.Errorf(store.EINVALID, "malformed JSON: %v", err)
 }
 
 func lineCol(b []byte, off int) (int, int) {
@@ -136,8 +159,12 @@ func jsonFields(dst any) []string {
 	}
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
-		tag := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
-		if tag != "" && tag != "-" {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		switch {
+		case f.Anonymous && tag == "":
+			out = append(out, jsonFields(reflect.New(f.Type).Interface())...)
+		case tag != "" && tag != "-":
 			out = append(out, tag)
 		}
 	}
@@ -175,30 +202,9 @@ func jsonDepth(b []byte) int {
 	return deepest
 }
 
-// valueDepth is the nesting depth of a decoded context.
-func valueDepth(v any) int {
-	switch t := v.(type) {
-	case map[string]any:
-		d := 0
-		for _, x := range t {
-			d = max(d, valueDepth(x))
-		}
-		return d + 1
-	case engine.Context:
-		return valueDepth(map[string]any(t))
-	case []any:
-		d := 0
-		for _, x := range t {
-			d = max(d, valueDepth(x))
-		}
-		return d + 1
-	}
-	return 0
-}
-
 func checkContext(name string, c engine.Context) error {
-	if d := valueDepth(c); d > MaxJSONDepth {
-		return BadRequest("%s is nested %d levels deep; the limit is %d", name, d, MaxJSONDepth)
+	if d := engine.ValueDepth(c); d > maxDepth {
+		return store.Errorf(store.EINVALID, "%s is nested %d levels deep; the limit is %d", name, d, maxDepth)
 	}
 	return nil
 }
@@ -211,5 +217,3 @@ func writeJSON(c echo.Context, status int, v any) error {
 	}
 	return c.JSONBlob(status, b)
 }
-
-func jsonValid(b []byte) bool { return json.Valid(b) }

@@ -1,4 +1,7 @@
-package handlers
+// Package yamledit changes machine text (YAML or JSON) the way a person
+// would: only what must change is rewritten, so comments, key order, quoting
+// and flow or block style of everything else stay as written.
+package yamledit
 
 import (
 	"bytes"
@@ -8,11 +11,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// renameMachine sets meta.machine_name in machine text, changing only that
+// RenameMachine sets meta.machine_name in machine text, changing only that
 // value so that the rest of the text (comments, layout) stays as written. It
 // handles block and flow (JSON) mappings and adds the key when it is missing.
-func renameMachine(text, name string) string {
-	quoted := yamlString(name)
+func RenameMachine(text, name string) string {
+	quoted := Quote(name)
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return "meta:\n  machine_name: " + quoted + "\n" + text
@@ -28,8 +31,15 @@ func renameMachine(text, name string) string {
 	if meta.Kind != yaml.MappingNode {
 		return text
 	}
-	if v := mappingValue(meta, "machine_name"); v != nil && v.Kind == yaml.ScalarNode {
-		return replaceScalar(text, v, quoted)
+	if v := mappingValue(meta, "machine_name"); v != nil {
+		switch v.Kind {
+		case yaml.ScalarNode:
+			return replaceScalar(text, v, quoted)
+		case yaml.AliasNode:
+			// `machine_name: *name`: the alias is replaced, the anchor kept
+			return replaceAlias(text, v, quoted)
+		}
+		return text
 	}
 	if meta.Style&yaml.FlowStyle != 0 {
 		sep := ", "
@@ -57,8 +67,8 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// yamlString writes s as a double-quoted scalar (JSON escapes are valid YAML).
-func yamlString(s string) string {
+// Quote writes s as a double-quoted scalar (JSON escapes are valid YAML).
+func Quote(s string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -106,6 +116,16 @@ func insertAt(text string, line, col int, s string, after bool) string {
 func insertLine(text string, line int, s string) string {
 	off := offset(text, line, 1)
 	return text[:off] + s + "\n" + text[off:]
+}
+
+// replaceAlias replaces an alias (`*name`) written at n's position.
+func replaceAlias(text string, n *yaml.Node, with string) string {
+	start := offset(text, n.Line, n.Column)
+	tok := "*" + n.Value
+	if !strings.HasPrefix(text[start:], tok) {
+		return text
+	}
+	return text[:start] + with + text[start+len(tok):]
 }
 
 // replaceScalar replaces the scalar written at n's position.

@@ -1,4 +1,4 @@
-package handlers
+package yamledit
 
 import (
 	"testing"
@@ -19,11 +19,12 @@ func TestRenameMachine(t *testing.T) {
 		{"block meta without name", "meta:\n  version: \"1\"\nstates: []\n", "meta:\n  machine_name: \"door_2\"\n  version: \"1\"\nstates: []\n"},
 		{"no meta", "states: []\n", "meta:\n  machine_name: \"door_2\"\nstates: []\n"},
 		{"json", `{"meta": {"machine_name": "door"}, "states": []}`, `{"meta": {"machine_name": "door_2"}, "states": []}`},
+		{"alias", "names:\n  n: &n door\nmeta:\n  machine_name: *n\n", "names:\n  n: &n door\nmeta:\n  machine_name: \"door_2\"\n"},
 		{"json without meta", `{"states": []}`, `{"meta": {"machine_name": "door_2"}, "states": []}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := renameMachine(tc.text, "door_2")
+			got := RenameMachine(tc.text, "door_2")
 			if got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
@@ -33,7 +34,7 @@ func TestRenameMachine(t *testing.T) {
 
 func TestRenameKeepsMachineValid(t *testing.T) {
 	text := "meta: {machine_name: x}\nstates:\n  - {name: a, type: initial}\ntransitions: []\n"
-	m, _, err := engine.Load([]byte(renameMachine(text, "a name: with \"quotes\" {}")))
+	m, _, err := engine.Load([]byte(RenameMachine(text, "a name: with \"quotes\" {}")))
 	if err != nil {
 		t.Fatal(err)
 	}
