@@ -49,7 +49,8 @@ type Options struct {
 	// for due timers (other instances may have armed some); default 1 s.
 	PollInterval time.Duration
 	// Lease is how long a claimed timer is reserved for this instance
-	// before another may fire it; default 30 s.
+	// before another may fire it; default 5 s (how late a timer claimed by
+	// an instance that died fires).
 	Lease time.Duration
 	// MaxRetries bounds how often an event is recomputed when its entity
 	// changed meanwhile (another server, a timer); default 16.
@@ -98,7 +99,7 @@ func New(db Backend, opts Options) *Store {
 		opts.PollInterval = time.Second
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 30 * time.Second
+		opts.Lease = 5 * time.Second
 	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 16
