@@ -8,14 +8,19 @@ import (
 	"io/fs"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var all embed.FS
 
 // SQLite holds the NNNN_name.sql migrations of the SQLite dialect.
-func SQLite() fs.FS {
-	sub, err := fs.Sub(all, "sqlite")
+func SQLite() fs.FS { return dialect("sqlite") }
+
+// Postgres holds the NNNN_name.sql migrations of the PostgreSQL dialect.
+func Postgres() fs.FS { return dialect("postgres") }
+
+func dialect(dir string) fs.FS {
+	sub, err := fs.Sub(all, dir)
 	if err != nil {
-		panic(err) // the folder is embedded above
+		panic(err) // the folders are embedded above
 	}
 	return sub
 }

@@ -27,6 +27,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Pre(middleware.Recover())
 	e.Pre(securityHeaders)
 	e.Pre(s.checkHost)
+	e.Use(s.cfg.Metrics.middleware)
 	e.Use(middleware.BodyLimit(bodyLimit))
 	e.Use(unescapeParams)
 	e.Use(s.crossSite)
@@ -45,6 +46,7 @@ func (s *Server) routes() *echo.Echo {
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
 	e.GET("/ready", s.ready)
+	e.GET("/metrics", echo.WrapHandler(s.cfg.Metrics.handler()))
 	e.GET("/docs", docs.Page)
 
 	// pages

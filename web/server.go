@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type Store interface {
 	handlers.PageStore
 	CountMachines(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error
+	PendingTimers(ctx context.Context) (int, error)
 }
 
 // Config is what a server needs.
@@ -55,6 +57,11 @@ type Config struct {
 	// ShareRate is how many shares one client address may create per
 	// minute (default 30, SPEC 11).
 	ShareRate int
+	// Metrics are served at /metrics; give the same to the store
+	// (store.Options.Metrics) so that it reports events. Default: new ones.
+	Metrics *Metrics
+	// DBStats reports the database pool's use for /metrics (optional).
+	DBStats func() sql.DBStats
 }
 
 // Server serves Stator over HTTP.
@@ -95,6 +102,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ShareRate <= 0 {
 		cfg.ShareRate = 30
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	cfg.Metrics.watchPool(cfg.DBStats)
+	cfg.Metrics.watchTimers(cfg.Store.PendingTimers)
 	s := &Server{cfg: cfg, shares: newRateLimiter(cfg.ShareRate, time.Minute, cfg.Clock)}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(strings.TrimRight(cfg.PublicURL, "/"))

@@ -19,10 +19,7 @@ import (
 func testServer(t *testing.T) (string, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "stator.db"), sqlite.Options{}, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t, store.Options{})
 	srv, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", Store: st})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 // Command web serves Stator: the web app, the REST API and the entity store.
 //
-//	web [--addr 127.0.0.1:8080] [--db stator.db] [--log-format text|json] [--log-level info]
+//	web [--addr 127.0.0.1:8080] [--db stator.db | postgres://...] [--public-url URL] [--trust-proxy]
+//	    [--log-format text|json] [--log-level info]
 //
 // STATOR_ADDR and STATOR_DB set the address and the database when the flags
 // are not given. SIGINT and SIGTERM shut it down gracefully.
@@ -8,16 +9,19 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/postgres"
 	"github.com/statorhq/stator/store/sqlite"
 	"github.com/statorhq/stator/web"
 )
@@ -38,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	fs := flag.NewFlagSet("stator", flag.ContinueOnError)
 	fs.SetOutput(logOut)
 	addr := fs.String("addr", envOr(getenv, "STATOR_ADDR", "127.0.0.1:8080"), "address to listen on (env STATOR_ADDR)")
-	dbPath := fs.String("db", envOr(getenv, "STATOR_DB", "stator.db"), "SQLite database file (env STATOR_DB)")
+	dbPath := fs.String("db", envOr(getenv, "STATOR_DB", "stator.db"), "SQLite database file, or a postgres:// URL (env STATOR_DB)")
 	publicURL := fs.String("public-url", envOr(getenv, "STATOR_PUBLIC_URL", ""), "the address users reach, e.g. https://stator.example.com; links are built from it (env STATOR_PUBLIC_URL)")
 	trustProxy := fs.Bool("trust-proxy", envOr(getenv, "STATOR_TRUST_PROXY", "") == "true", "believe X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env STATOR_TRUST_PROXY=true)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
@@ -64,7 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		return fmt.Errorf("--log-format must be text or json, not %q", *logFormat)
 	}
 
-	st, err := sqlite.OpenStore(ctx, *dbPath, sqlite.Options{}, store.Options{Logger: logger})
+	metrics := web.NewMetrics()
+	st, dbStats, err := openStore(ctx, *dbPath, store.Options{Logger: logger, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -73,12 +78,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 			logger.Error("close store", "err", err)
 		}
 	}()
-	logger.Info("database ready", "path", *dbPath)
-	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger, PublicURL: *publicURL, TrustProxy: *trustProxy})
+	logger.Info("database ready", "dialect", st.Dialect(), "db", redactDB(*dbPath))
+	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger, PublicURL: *publicURL, TrustProxy: *trustProxy,
+		Metrics: metrics, DBStats: dbStats})
 	if err != nil {
 		return err
 	}
 	return srv.Run(ctx)
+}
+
+// openStore opens the database --db names: a postgres:// URL is PostgreSQL,
+// anything else a SQLite file.
+func openStore(ctx context.Context, db string, so store.Options) (*store.Store, func() sql.DBStats, error) {
+	if postgres.IsURL(db) {
+		pg, err := postgres.Open(ctx, db, postgres.Options{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return store.New(pg, so), pg.Stats, nil
+	}
+	lite, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return store.New(lite, so), lite.Stats, nil
+}
+
+// redactDB hides a password in a database URL for the log.
+func redactDB(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.User == nil {
+		return db
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
 }
 
 func envOr(getenv func(string) string, key, def string) string {

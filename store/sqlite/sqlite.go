@@ -130,6 +130,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// Stats are the writing connection's numbers (for /metrics).
+func (db *DB) Stats() sql.DBStats { return db.w.Stats() }
+
 // Dialect is "sqlite".
 func (db *DB) Dialect() string { return "sqlite" }
 
