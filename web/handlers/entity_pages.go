@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/statorhq/stator/engine"
+	"github.com/statorhq/stator/engine/sim"
 	"github.com/statorhq/stator/store"
 	"github.com/statorhq/stator/web/templates"
 )
@@ -141,7 +142,7 @@ func (h *Pages) EntityPage(c echo.Context) error {
 	return Render(c, http.StatusOK, templates.EntityPage(v))
 }
 
-func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, f formValues) (templates.EntityPanelView, error) {
+func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, f sim.Form) (templates.EntityPanelView, error) {
 	now := h.Clock.Now()
 	v := templates.EntityPanelView{ID: e.ID, State: e.State, Final: m.IsTerminal(e.State), Version: e.Version,
 		EnteredAt: e.EnteredAt.UTC().Format("2006-01-02 15:04:05") + " UTC"}
@@ -157,10 +158,7 @@ func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, 
 		}
 		v.Timers = append(v.Timers, templates.SimTimer{Trigger: t.Trigger, Kind: t.Kind, State: t.State, Due: due})
 	}
-	if f == nil {
-		f = formValues{}
-	}
-	v.Events = eventButtons(m, e.State, e.Context, engine.GuardValues{}, f)
+	v.Events = eventButtons(sim.CheckEvents(m, e.State, e.Context, engine.GuardValues{}, f, sim.DefaultLimits()), f)
 	page, err := h.Store.History(c.Request().Context(), e.ID, store.HistoryQuery{Newest: true, Limit: 100})
 	if err != nil {
 		return v, err
@@ -201,14 +199,16 @@ func (h *Pages) EntitySend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	op, trigger, _ := strings.Cut(c.FormValue("op"), ":")
+	f := sim.Form(form)
+	op := sim.ParseOperation(f)
+	trigger := op.Arg
 	var last string
 	lastOK := false
 	var flash string
-	if op == "event" {
-		payload, perr := readPayload(m.Definition(), trigger, form)
+	if op.Op == sim.OpEvent {
+		payload, perr := sim.ReadPayload(m.Definition(), trigger, f, sim.DefaultLimits())
 		if perr != nil {
-			flash = perr.Error()
+			flash = sim.Message(perr)
 		} else {
 			out, err := h.Store.SendEvent(ctx, e.ID, store.Event{Trigger: trigger, Payload: payload})
 			if err != nil {
@@ -222,12 +222,12 @@ func (h *Pages) EntitySend(c echo.Context) error {
 					last += " / " + strings.Join(out.Result.AllActions, ", ")
 				}
 			} else {
-				last = fmt.Sprintf("%s refused: %s", trigger, explain(m, &out.Result))
+				last = fmt.Sprintf("%s refused: %s", trigger, sim.Explain(m, &out.Result))
 			}
-			form = formValues{} // the payload was sent
+			f = sim.Form{} // the payload was sent
 		}
 	}
-	v, err := h.entityPanel(c, e, m, form)
+	v, err := h.entityPanel(c, e, m, f)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/statorhq/stator/engine/sim"
+
 	"github.com/statorhq/stator/store"
 )
 
@@ -42,10 +44,13 @@ func (h *Shares) Create(c echo.Context) error {
 	}
 	var trace []byte
 	if len(req.Trace) > 0 && string(req.Trace) != "null" {
-		if req.Trace[0] != '{' && req.Trace[0] != '[' {
-			return store.Errorf(store.EINVALID, "trace must be a JSON object or array")
+		t, err := sim.ParseTrace(req.Trace, sim.DefaultLimits())
+		if err != nil {
+			return &store.Error{Code: store.EINVALID, Message: "trace: " + sim.Message(err), Err: err}
 		}
-		trace = req.Trace
+		if trace, err = json.Marshal(t); err != nil {
+			return err
+		}
 	}
 	sh, err := h.Store.CreateShare(c.Request().Context(), *req.YAML, trace)
 	if err != nil {
