@@ -5,7 +5,7 @@ DB       ?= stator.db
 FUZZTIME ?= 30s
 PKGS      = ./...
 
-.PHONY: run build test vet generate check-generated bench load fuzz clean assets
+.PHONY: run build test vet generate check-generated bench load fuzz clean assets pg pg-stop
 
 run:
 	$(GO) run ./cmd/web --addr $(ADDR) --db $(DB)
@@ -17,8 +17,21 @@ vet:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 
+# Every test. With STATOR_TEST_POSTGRES set (CI; `make pg` locally) the store
+# contract runs on PostgreSQL too, and the API tests run a second time on it.
 test: vet check-generated
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+	@if [ -n "$$STATOR_TEST_POSTGRES" ]; then echo "API tests on PostgreSQL:"; STATOR_TEST_DB=postgres $(GO) test -count=1 -timeout 10m ./web/; \
+	else echo "STATOR_TEST_POSTGRES is not set: the PostgreSQL tests were skipped (see make pg)"; fi
+
+# Starts a throw-away PostgreSQL server (Debian's postgresql package) and
+# prints the line to export; then `make test` runs the PostgreSQL suites too:
+#   eval "$$(make -s pg)"
+pg:
+	@.ci/pg start
+
+pg-stop:
+	@.ci/pg stop
 
 generate:
 	$(GO) tool templ generate
