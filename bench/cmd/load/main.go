@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +39,7 @@ import (
 	"time"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/postgres"
 	"github.com/statorhq/stator/store/sqlite"
 )
 
@@ -63,6 +66,8 @@ type config struct {
 	warmup     time.Duration
 	serverArgs string
 	keep       bool
+	postgres   string // a PostgreSQL server URL: the load runs on a fresh database there
+	instances  int    // servers on the one database; clients are spread over them
 }
 
 func main() {
@@ -74,8 +79,14 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "load before the measurement starts (not counted)")
 	flag.StringVar(&c.serverArgs, "server-args", "", "extra server flags, e.g. \"--log-level warn\"")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database and server log)")
+	flag.StringVar(&c.postgres, "postgres", "", "run on PostgreSQL: the URL of a server (a fresh database is created there and dropped after), e.g. $STATOR_TEST_POSTGRES")
+	flag.IntVar(&c.instances, "instances", 1, "server processes on the one database (PostgreSQL only for more than 1); clients are spread over them")
 	flag.Parse()
-	if c.clients < 1 || c.entities < 1 || c.duration <= 0 {
+	if c.instances > 1 && c.postgres == "" {
+		fmt.Fprintln(os.Stderr, "load: several --instances need --postgres (SQLite is one process's database)")
+		os.Exit(2)
+	}
+	if c.clients < 1 || c.entities < 1 || c.duration <= 0 || c.instances < 1 {
 		fmt.Fprintln(os.Stderr, "load: --clients, --entities and --duration must be positive")
 		os.Exit(2)
 	}
@@ -108,44 +119,68 @@ func run(c config) (ok bool, err error) {
 		defer os.RemoveAll(dir)
 	}
 	db := filepath.Join(dir, "stator.db")
+	if c.postgres != "" {
+		url, drop, err := freshDatabase(c.postgres)
+		if err != nil {
+			return false, err
+		}
+		defer drop()
+		db = url
+	}
 	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s; load average %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), loadAvg())
 
-	srv, err := startServer(c, dir, db)
-	if err != nil {
-		return false, err
-	}
-	stopped := false
+	var srvs []*server
 	defer func() {
-		if !stopped { // still running after a failure
-			_ = srv.cmd.Process.Kill()
-			<-srv.done
+		for _, srv := range srvs {
+			if srv.cmd.ProcessState == nil { // still running after a failure
+				_ = srv.cmd.Process.Kill()
+				<-srv.done
+			}
 		}
 	}()
-	fmt.Printf("server: %s (pid %d), database %s\n", srv.url, srv.cmd.Process.Pid, db)
+	for i := 0; i < c.instances; i++ {
+		srv, err := startServer(c, dir, db, i)
+		if err != nil {
+			return false, err
+		}
+		srvs = append(srvs, srv)
+		fmt.Printf("server %d: %s (pid %d), database %s\n", i+1, srv.url, srv.cmd.Process.Pid, redact(db))
+	}
 
 	client := &http.Client{
 		Transport: &http.Transport{MaxIdleConns: c.clients * 2, MaxIdleConnsPerHost: c.clients * 2, IdleConnTimeout: time.Minute},
 		Timeout:   30 * time.Second,
 	}
-	ids, err := setup(client, srv.url, c.entities)
+	ids, err := setup(client, srvs[0].url, c.entities)
 	if err != nil {
 		return false, err
 	}
 
-	st := drive(client, srv, ids, c)
-	hwm, rss := procMemory(srv.cmd.Process.Pid)
+	st := drive(client, srvs, ids, c)
+	var hwm, rss int64
+	for _, srv := range srvs {
+		h, r := procMemory(srv.cmd.Process.Pid)
+		hwm, rss = max(hwm, h), rss+r
+	}
 
 	// graceful stop
 	stopStart := time.Now()
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return false, fmt.Errorf("SIGTERM: %w", err)
-	}
 	var exitErr error
-	select {
-	case exitErr = <-srv.done:
-		stopped = true
-	case <-time.After(30 * time.Second):
-		return false, errors.New("the server did not stop within 30s of SIGTERM")
+	for _, srv := range srvs {
+		if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return false, fmt.Errorf("SIGTERM: %w", err)
+		}
+	}
+	for _, srv := range srvs {
+		select {
+		case err := <-srv.done:
+			srv.done <- err
+			if err != nil && exitErr == nil {
+				exitErr = err
+			}
+		case <-time.After(30 * time.Second):
+			return false, errors.New("a server did not stop within 30s of SIGTERM")
+		}
 	}
 	stopTook := time.Since(stopStart)
 
@@ -169,20 +204,20 @@ func run(c config) (ok bool, err error) {
 			st.serverCPU.Seconds()/st.measured.Seconds(), float64(st.serverCPU.Microseconds())/float64(st.ok),
 			st.selfCPU.Seconds()/st.measured.Seconds(), runtime.NumCPU())
 	}
-	fmt.Printf("server memory peak RSS (VmHWM) %s, RSS at the end %s\n", mib(hwm), mib(rss))
+	fmt.Printf("server memory peak RSS (VmHWM, largest instance) %s, RSS at the end (all instances) %s\n", mib(hwm), mib(rss))
 	fmt.Printf("shutdown      SIGTERM -> exit in %s, exit status: %s\n", stopTook.Round(time.Millisecond), exitStatus(exitErr))
 	if checkErr != nil {
 		fmt.Printf("database      check failed: %v\n", checkErr)
 	} else {
-		fmt.Printf("database      PRAGMA integrity_check: %s; acknowledged events in the history: %d of %d\n", integrity, inHistory, st.acked)
+		fmt.Printf("database      integrity check: %s; acknowledged events in the history: %d of %d\n", integrity, inHistory, st.acked)
 	}
 	fmt.Printf("load average  %s\n", loadAvg())
 
-	ok = st.non200 == 0 && st.transport == 0 && exitErr == nil && checkErr == nil && integrity == "ok" && inHistory >= st.acked
+	ok = st.non200 == 0 && st.transport == 0 && exitErr == nil && checkErr == nil && (integrity == "ok" || postgres.IsURL(db)) && inHistory >= st.acked
 	if !ok {
-		fmt.Println("FAILED: errors, an unclean shutdown, or a database check did not pass (server log:", srv.log+")")
+		fmt.Println("FAILED: errors, an unclean shutdown, or a database check did not pass (server log:", srvs[0].log+")")
 		if !c.keep {
-			tail(srv.log, 20)
+			tail(srvs[0].log, 20)
 		}
 	}
 	return ok, nil
@@ -200,8 +235,8 @@ func freeAddr() (string, error) {
 
 // startServer runs the binary on a free port and waits for it to answer
 // /health. Its log goes to a file in dir.
-func startServer(c config, dir, db string) (*server, error) {
-	logPath := filepath.Join(dir, "server.log")
+func startServer(c config, dir, db string, i int) (*server, error) {
+	logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", i+1))
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -324,7 +359,7 @@ type stats struct {
 }
 
 // drive runs the clients for warm-up + duration, printing progress every second.
-func drive(client *http.Client, srv *server, ids []string, c config) *stats {
+func drive(client *http.Client, srvs []*server, ids []string, c config) *stats {
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
@@ -334,7 +369,7 @@ func drive(client *http.Client, srv *server, ids []string, c config) *stats {
 		st        = &stats{}
 		wg        sync.WaitGroup
 	)
-	url := func(id string) string { return srv.url + "/api/v1/entities/" + id + "/events" }
+	url := func(w int, id string) string { return srvs[w%len(srvs)].url + "/api/v1/entities/" + id + "/events" }
 	for w := 0; w < c.clients; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -350,7 +385,7 @@ func drive(client *http.Client, srv *server, ids []string, c config) *stats {
 				buf = strconv.AppendInt(buf, int64(100+k%7), 10)
 				buf = append(buf, `}}`...)
 				t0 := time.Now()
-				res, err := client.Post(url(id), "application/json", bytes.NewReader(buf))
+				res, err := client.Post(url(w, id), "application/json", bytes.NewReader(buf))
 				if err != nil {
 					transport++
 					bad.Add(1)
@@ -401,7 +436,7 @@ func drive(client *http.Client, srv *server, ids []string, c config) *stats {
 	begin := func() {
 		measuring.Store(true)
 		measureStart = time.Now()
-		cpu0, self0 = procCPU(srv.cmd.Process.Pid), selfCPU()
+		cpu0, self0 = serversCPU(srvs), selfCPU()
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -423,11 +458,15 @@ loop:
 		case <-end:
 			measuring.Store(false)
 			st.measured = time.Since(measureStart)
-			st.serverCPU, st.selfCPU = procCPU(srv.cmd.Process.Pid)-cpu0, selfCPU()-self0
+			st.serverCPU, st.selfCPU = serversCPU(srvs)-cpu0, selfCPU()-self0
 			break loop
 		case <-tick.C:
 			n := done.Load()
-			_, rss := procMemory(srv.cmd.Process.Pid)
+			var rss int64
+			for _, srv := range srvs {
+				_, r := procMemory(srv.cmd.Process.Pid)
+				rss += r
+			}
 			phase := "warm-up"
 			if measuring.Load() {
 				phase = "measure"
@@ -442,20 +481,30 @@ loop:
 	return st
 }
 
-// checkDatabase opens the stopped server's database with the store package:
-// integrity_check, and the number of events in the entities' histories (each
-// entity's history_len counts its creation too).
+// checkDatabase opens the stopped servers' database with the store package:
+// SQLite's integrity_check, and the number of events in the entities'
+// histories (each entity's history_len counts its creation too).
 func checkDatabase(db string, ids []string) (integrity string, events int64, err error) {
 	ctx := context.Background()
-	sdb, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		return "", 0, err
+	var backend store.Backend
+	if postgres.IsURL(db) {
+		pg, err := postgres.Open(ctx, db, postgres.Options{MaxConns: 2})
+		if err != nil {
+			return "", 0, err
+		}
+		integrity, backend = "n/a (PostgreSQL)", pg
+	} else {
+		sdb, err := sqlite.Open(ctx, db, sqlite.Options{})
+		if err != nil {
+			return "", 0, err
+		}
+		integrity = "ok"
+		if err := sdb.CheckIntegrity(ctx); err != nil {
+			integrity = err.Error()
+		}
+		backend = sdb
 	}
-	integrity = "ok"
-	if err := sdb.CheckIntegrity(ctx); err != nil {
-		integrity = err.Error()
-	}
-	s := store.New(sdb, store.Options{NoScheduler: true})
+	s := store.New(backend, store.Options{NoScheduler: true})
 	defer s.Close()
 	for _, id := range ids {
 		e, err := s.GetEntity(ctx, id)
@@ -574,4 +623,49 @@ func tail(path string, n int) {
 	for _, l := range lines {
 		fmt.Fprintln(os.Stderr, "  "+l)
 	}
+}
+
+// serversCPU is the CPU time of all the servers.
+func serversCPU(srvs []*server) time.Duration {
+	var d time.Duration
+	for _, srv := range srvs {
+		d += procCPU(srv.cmd.Process.Pid)
+	}
+	return d
+}
+
+// freshDatabase creates an empty database on a PostgreSQL server and
+// returns its URL and a function that drops it.
+func freshDatabase(server string) (string, func(), error) {
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("stator_load_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create the load database: %w", err)
+	}
+	u, err := neturl.Parse(server)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
+}
+
+// redact hides a password in a database URL.
+func redact(db string) string {
+	u, err := neturl.Parse(db)
+	if err != nil || u.User == nil {
+		return db
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = neturl.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
 }
