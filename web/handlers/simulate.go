@@ -486,9 +486,7 @@ func simulatorView(m *engine.Machine, t Trace, f formValues, flash string) templ
 	raw, _ := json.MarshalIndent(r.ctx, "", "  ")
 	v.ContextJSON = string(raw)
 	// timers
-	for _, pt := range r.timers {
-		v.Timers = append(v.Timers, templates.SimTimer{Trigger: pt.Trigger, Kind: pt.Kind, State: pt.State, Due: fmtClock(pt.Due.Sub(simEpoch)), In: fmtDuration(pt.Due.Sub(simEpoch) - r.now)})
-	}
+	v.Timers = simTimers(r.timers, r.now)
 	// guard toggles
 	for _, g := range unboundGuards(def) {
 		val, ok := t.GuardValues[g]

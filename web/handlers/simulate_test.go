@@ -54,7 +54,7 @@ func TestSimulatorOrderLifecycle(t *testing.T) {
 	if v.State != "pending_new" || names(v.Events) != "exchange_ack,exchange_nack" {
 		t.Fatalf("state %s, events %s", v.State, names(v.Events))
 	}
-	if len(v.Timers) != 1 || v.Timers[0].Trigger != "_timeout" || v.Timers[0].Due != "00:00:05" {
+	if len(v.Timers) != 1 || v.Timers[0].Trigger != "timeout of pending_new" || v.Timers[0].Due != "00:00:05" {
 		t.Errorf("timers %+v", v.Timers)
 	}
 	op(t, m, &tr, "event:exchange_ack", nil)
