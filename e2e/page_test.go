@@ -33,6 +33,14 @@ const instrument = `(function () {
   document.addEventListener("htmx:beforeRequest", function (e) { window.__stator.requests.push(e.detail.requestConfig.verb.toUpperCase() + " " + e.detail.requestConfig.path); });
   window.addEventListener("error", function (e) { window.__stator.errors.push(String(e.message)); });
   window.addEventListener("unhandledrejection", function (e) { window.__stator.errors.push("unhandled rejection: " + String(e.reason)); });
+  // the theme when <body> first exists: what the first paint shows (scripts
+  // with defer, and everything after, run later)
+  var seen = new MutationObserver(function () {
+    if (!document.body) return;
+    window.__stator.themeAtBody = document.documentElement.getAttribute("data-theme") || "";
+    seen.disconnect();
+  });
+  seen.observe(document, {childList: true, subtree: true});
 })();`
 
 // shots numbers the screenshots of one test across all its tabs and browsers.
