@@ -47,6 +47,7 @@
     span.className = ok === false ? "error" : "ok";
     span.textContent = msg;
     status.appendChild(span);
+    status.title = msg; // the bar shows one line; the whole message on hover
   }
 
   // ---- drafts: unsaved text survives a reload ----
