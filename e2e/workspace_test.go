@@ -90,3 +90,40 @@ func TestInvalidDraftRestored(t *testing.T) {
 	p.shot("discarded")
 	p.noErrors()
 }
+
+// TestEnterInAContextField: Enter in a simulator field applies the value
+// and nothing else. It submitted the form with its first button, Next timer
+// (which fired the timer); with the header's new order that would be Reset.
+func TestEnterInAContextField(t *testing.T) {
+	t.Parallel()
+	base := startServer(t, noScheduler)
+	sh := newShots(t)
+	p := openTab(t, newBrowser(t), base, sh, false)
+
+	p.open("/")
+	p.clickAndLoad("open order_management", chromedp.CSS(`[data-testid=machine-row][data-name=order_management] a.machine-name`))
+	p.waitWorkspace()
+	p.simClick("fill-from-vars")
+	enter := func(qty, state string, steps int) {
+		t.Helper()
+		p.typeInto("ctx-order_qty", qty)
+		n := p.settled()
+		p.do("press Enter", chromedp.KeyEvent("\r"))
+		p.waitSettled("the answer to Enter", n)
+		p.wait("order_qty to be applied", `JSON.parse(`+tidJS("ctx-json")+`.value).order_qty === `+qty)
+		if got := p.text("sim-state"); got != state {
+			t.Errorf("after Enter in order_qty the state is %q, want %q", got, state)
+		}
+		if got := len(p.steps()); got != steps {
+			t.Errorf("after Enter in order_qty there are %d steps, want %d", got, steps)
+		}
+		if got := p.text("sim-clock"); got != "00:00:00" {
+			t.Errorf("after Enter in order_qty the clock says %s, want 00:00:00", got)
+		}
+	}
+	enter("70", "pending_new", 0) // Next timer is enabled here
+	p.simClick("event-exchange_ack")
+	p.waitText("sim-state", "open")
+	enter("80", "open", 2) // a context step after exchange_ack; Reset would go back to pending_new
+	p.noErrors()
+}
