@@ -1,14 +1,16 @@
 # Stator: `make run` starts the app, `make test` runs every test (browser tests included).
 GO       ?= go
-ADDR     ?= 127.0.0.1:8080
-DB       ?= stator.db
+# ADDR and DB are empty unless set (`make run ADDR=:9000` or `ADDR=:9000 make run`):
+# then the server's own defaults and STATOR_ADDR/STATOR_DB apply.
+ADDR     ?=
+DB       ?=
 FUZZTIME ?= 30s
 PKGS      = ./...
 
 .PHONY: run build test vet generate check-generated bench load fuzz clean assets pg pg-stop
 
 run:
-	$(GO) run ./cmd/web --addr $(ADDR) --db $(DB)
+	$(GO) run ./cmd/web$(if $(ADDR), --addr $(ADDR))$(if $(DB), --db $(DB))
 
 build:
 	$(GO) build -o bin/stator ./cmd/web

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -50,11 +53,12 @@ func (p *tab) setEditorText(text string) {
 }
 
 // waitAnalysisOf waits until the problems panel shows the analysis of text:
-// the analysis request carries the text, and htmx settles after it.
+// the last analysis request that settled carried that text (an analysis of
+// what was typed on the way does not count).
 func (p *tab) waitAnalysisOf(text string, settledBefore int) {
 	p.t.Helper()
 	p.wait("the analysis of the new text", fmt.Sprintf(
-		`window.__stator.settled > %d && document.getElementById("yaml-src").value === %s && !document.querySelector("#analyze-form.htmx-request")`,
+		`window.__stator.settled > %d && window.__stator.analyzed === %s && !document.querySelector("#analyze-form.htmx-request")`,
 		settledBefore, js(text)))
 }
 
@@ -165,14 +169,47 @@ func TestEditorInBrowser(t *testing.T) {
 	}
 	p.shot("machines")
 
-	// New machine → from the order_management template
-	p.click("new-machine")
-	p.do("pick the order_management template", chromedp.Click(chromedp.CSS(`input[name=template][value=order_management]`)))
-	p.shot("new-machine-form")
-	p.clickAndLoad("create the machine", tid("create-machine"))
+	// New machine → from the order_management template: an unsaved
+	// workspace, renamed because the template's name is taken
+	newFrom := func(template string) {
+		t.Helper()
+		p.click("new-machine")
+		p.do("pick the "+template+" template", chromedp.Click(chromedp.CSS(`input[name=template][value=`+template+`]`)))
+		p.clickAndLoad("start the new machine", tid("create-machine"))
+		p.waitWorkspace()
+	}
+	newFrom("order_management")
+	if got := eval[string](p, `location.pathname + location.search`); got != "/new?template=order_management" {
+		t.Errorf("New opens %s, want /new?template=order_management", got)
+	}
+	if got := eval[string](p, `document.getElementById("ws-name").textContent + " | " + document.title`); got != "order_management_copy | ● order_management_copy · Stator" {
+		t.Errorf("the new workspace's name and title: %q", got)
+	}
+	if !p.visible("unsaved") {
+		t.Error("a new, never saved machine is not marked unsaved")
+	}
+	p.shot("new-machine")
+	// abandoned: nothing was stored
+	p.clickAndLoad("back to the machines", chromedp.CSS(`.crumbs a[href="/"]`))
+	p.wait("the machine list", tidJS("machine-list"))
+	if got, want := p.machineRows(), []string{"document_approval", "order_management", "trading_desk", "traffic_light"}; !equalStrings(got, want) {
+		t.Fatalf("after an abandoned New, machine rows %v, want %v", got, want)
+	}
+	// again, saved this time: stored, and the page is now the machine's
+	newFrom("order_management")
+	p.clickAndLoad("save the new machine", tid("save"))
 	p.waitWorkspace()
 	machineURL := eval[string](p, `location.href`)
-	// it is in the list; open it from there
+	if !strings.HasPrefix(machineURL, base+"/machines/") {
+		t.Fatalf("after the first save the page is %s, want a /machines/ page", machineURL)
+	}
+	if got := eval[string](p, `document.getElementById("ws-rev").textContent`); got != "rev 1" {
+		t.Errorf("the saved new machine shows %q, want rev 1", got)
+	}
+	// /new was replaced in the history: Back would go to the machines
+	if got := p.previousURL(); got != base+"/" {
+		t.Errorf("Back from the saved machine would go to %s, want %s/ (not /new)", got, base)
+	}
 	p.clickAndLoad("back to the machines", chromedp.CSS(`.crumbs a[href="/"]`))
 	p.wait("the machine list", tidJS("machine-list"))
 	if got, want := p.machineRows(), []string{"document_approval", "order_management", "order_management_copy", "trading_desk", "traffic_light"}; !equalStrings(got, want) {
@@ -331,6 +368,9 @@ func TestEditorInBrowser(t *testing.T) {
 	if got := eval[string](p, `document.getElementById("ws-name").textContent`); got != "e2e_orders" {
 		t.Errorf("the title says %q after the rename, want e2e_orders", got)
 	}
+	if got := eval[string](p, `document.title`); got != "● e2e_orders · Stator" {
+		t.Errorf("the tab's title is %q after the rename, want ● e2e_orders · Stator", got)
+	}
 	p.click("save")
 	p.wait("the save", `document.getElementById("save-status").textContent.indexOf("Saved revision 3") >= 0 && document.querySelector("[data-testid=unsaved]").hidden`)
 	if got := eval[string](p, `document.getElementById("save-status").textContent.trim()`); got != "Saved revision 3." {
@@ -338,6 +378,9 @@ func TestEditorInBrowser(t *testing.T) {
 	}
 	if got := eval[string](p, `JSON.stringify(Object.keys(localStorage).filter(function (k) { return k.indexOf("stator:draft:") === 0; }))`); got != "[]" {
 		t.Errorf("drafts left in localStorage after saving: %s", got)
+	}
+	if got := eval[string](p, `document.title`); got != "e2e_orders · Stator" {
+		t.Errorf("the tab's title is %q after saving, want e2e_orders · Stator", got)
 	}
 	p.shot("saved-button")
 
@@ -518,6 +561,22 @@ func equalStrings(a, b []string) bool {
 	return true
 }
 
+// previousURL is the URL of the history entry before the current one
+// (where Back would go).
+func (p *tab) previousURL() string {
+	p.t.Helper()
+	h, err := chromedp.Run(withTimeout(p.t, p.ctx, stepTimeout), func(ctx context.Context, tg *chromedp.Target) (page.GetNavigationHistoryResult, error) {
+		return cdp.Call(ctx, tg, page.GetNavigationHistory, cdp.Empty{})
+	})
+	if err != nil {
+		p.fail("read the history: %v", err)
+	}
+	if h.CurrentIndex < 1 {
+		return ""
+	}
+	return h.Entries[h.CurrentIndex-1].URL
+}
+
 // unnamedControls lists the buttons, links, menu items, tabs and form
 // fields in the page's accessibility tree that have no accessible name.
 func (p *tab) unnamedControls() []string {
@@ -630,5 +689,35 @@ func TestPhoneWidth(t *testing.T) {
 	p.wait("the entities panel", tidJS("create-entity"))
 	check("workspace, entities tab")
 	p.shot("workspace-entities")
+
+	// an entity's page (its columns' minimum widths beat the phone rules:
+	// it was 700px wide)
+	createEntity(t, base, "doc-phone", "document_approval", "submit")
+	p.open("/entities/doc-phone")
+	p.wait("the entity page", `Number(document.querySelector("[data-testid=diagram]").dataset.rendered) >= 1 && `+tidJS("send-event"))
+	check("entity page")
+	p.shot("entity-page")
 	p.noErrors()
+}
+
+// createEntity creates an entity of a stored machine through the API and
+// sends it the given events.
+func createEntity(t *testing.T, base, id, machine string, events ...string) {
+	t.Helper()
+	post := func(path, body string) {
+		t.Helper()
+		res, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode/100 != 2 {
+			b, _ := io.ReadAll(res.Body)
+			t.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
+		}
+	}
+	post("/api/v1/entities/"+id+"/create", `{"machine_name": `+js(machine)+`}`)
+	for _, e := range events {
+		post("/api/v1/entities/"+id+"/events", `{"trigger": `+js(e)+`}`)
+	}
 }

@@ -30,9 +30,25 @@ const (
 const instrument = `(function () {
   window.__stator = {settled: 0, errors: [], requests: []};
   document.addEventListener("htmx:afterSettle", function () { window.__stator.settled++; });
-  document.addEventListener("htmx:beforeRequest", function (e) { window.__stator.requests.push(e.detail.requestConfig.verb.toUpperCase() + " " + e.detail.requestConfig.path); });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    window.__stator.requests.push(e.detail.requestConfig.verb.toUpperCase() + " " + e.detail.requestConfig.path);
+    if (e.detail.requestConfig.path === "/workspace/analyze") e.detail.requestConfig.elt.__statorText = document.getElementById("yaml-src").value;
+  });
+  // the text whose analysis is on the page now
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var rc = e.detail.requestConfig;
+    if (e.detail.target && e.detail.target.id === "analysis" && rc && rc.elt) window.__stator.analyzed = rc.elt.__statorText;
+  });
   window.addEventListener("error", function (e) { window.__stator.errors.push(String(e.message)); });
   window.addEventListener("unhandledrejection", function (e) { window.__stator.errors.push("unhandled rejection: " + String(e.reason)); });
+  // the theme when <body> first exists: what the first paint shows (scripts
+  // with defer, and everything after, run later)
+  var seen = new MutationObserver(function () {
+    if (!document.body) return;
+    window.__stator.themeAtBody = document.documentElement.getAttribute("data-theme") || "";
+    seen.disconnect();
+  });
+  seen.observe(document, {childList: true, subtree: true});
 })();`
 
 // shots numbers the screenshots of one test across all its tabs and browsers.

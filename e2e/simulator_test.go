@@ -154,7 +154,7 @@ func TestSimulatorInBrowser(t *testing.T) {
 		t.Fatalf("simulator state %q, want pending_new", got)
 	}
 	p.waitHighlight("pending_new")
-	if got := eval[string](p, `document.querySelector("[data-testid=sim-timer]").textContent.replace(/\s+/g, " ").trim()`); got != "_timeout (timeout of pending_new) at 00:00:05 in 5s" {
+	if got := eval[string](p, `document.querySelector("[data-testid=sim-timer]").textContent.replace(/\s+/g, " ").trim()`); got != "timeout of pending_new at 00:00:05 in 5 s" {
 		t.Errorf("pending timer %q", got)
 	}
 	if ack := p.button("exchange_ack"); !ack.Present || ack.Disabled || ack.Target != "→ open" {

@@ -52,6 +52,8 @@ func (s *Server) routes() *echo.Echo {
 	// pages
 	e.GET("/", pages.List)
 	e.POST("/machines", pages.Create)
+	e.GET("/new", pages.New)
+	e.POST("/new", pages.SaveNew)
 	e.GET("/machines/:id", pages.Workspace)
 	e.POST("/machines/:id/save", pages.Save)
 	e.POST("/machines/:id/fork", pages.Fork)

@@ -148,16 +148,7 @@ func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, 
 		EnteredAt: e.EnteredAt.UTC().Format("2006-01-02 15:04:05") + " UTC"}
 	raw, _ := json.MarshalIndent(e.Context, "", "  ")
 	v.Context = string(raw)
-	for _, t := range e.Timers {
-		in := t.DueAt.Sub(now).Round(time.Second)
-		due := t.DueAt.UTC().Format("15:04:05") + " UTC"
-		if in > 0 {
-			due += " (in " + in.String() + ")"
-		} else {
-			due += " (due now)"
-		}
-		v.Timers = append(v.Timers, templates.SimTimer{Trigger: t.Trigger, Kind: t.Kind, State: t.State, Due: due})
-	}
+	v.Timers = entityTimers(e.Timers, now)
 	v.Events = eventButtons(sim.CheckEvents(m, e.State, e.Context, engine.GuardValues{}, f, sim.DefaultLimits()), f)
 	page, err := h.Store.History(c.Request().Context(), e.ID, store.HistoryQuery{Newest: true, Limit: 100})
 	if err != nil {

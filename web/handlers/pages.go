@@ -128,20 +128,11 @@ func formText(c echo.Context, name string) string {
 func (h *Pages) Create(c echo.Context) error {
 	text := formText(c, "yaml")
 	if text == "" {
-		tpl := c.FormValue("template")
-		switch tpl {
-		case "", "blank":
-			text = blankMachine
-		default:
-			for _, t := range h.Templates {
-				if t.Name == tpl {
-					text = t.YAML
-				}
-			}
-			if text == "" {
-				return store.Errorf(store.EINVALID, "there is no template %q", tpl)
-			}
+		t, err := h.templateText(c.FormValue("template"))
+		if err != nil {
+			return err
 		}
+		text = t
 	}
 	suffix := "copy"
 	if c.FormValue("fork") == "true" {
@@ -154,22 +145,91 @@ func (h *Pages) Create(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/machines/"+m.ID)
 }
 
+// templateText is the text of a template offered by "New machine" ("" and
+// "blank" are the blank machine).
+func (h *Pages) templateText(name string) (string, error) {
+	if name == "" || name == "blank" {
+		return blankMachine, nil
+	}
+	for _, t := range h.Templates {
+		if t.Name == name {
+			return t.YAML, nil
+		}
+	}
+	return "", store.Errorf(store.EINVALID, "there is no template %q", name)
+}
+
+// New answers GET /new?template=NAME: a workspace on the template's text
+// that is stored only when it is saved, so that an abandoned "New" leaves
+// nothing behind. The machine is renamed (name_copy, ...) when the
+// template's name is taken, before the person sees it.
+func (h *Pages) New(c echo.Context) error {
+	tpl := c.QueryParam("template")
+	if tpl == "" {
+		tpl = "blank"
+	}
+	text, err := h.templateText(tpl)
+	if err != nil {
+		return err
+	}
+	text, err = h.uniqueText(c.Request().Context(), text, "copy")
+	if err != nil {
+		return err
+	}
+	name, version := "untitled", ""
+	if m, _, err := engine.Load([]byte(text)); err == nil {
+		name, version = m.Name(), m.Version()
+	}
+	v := templates.WorkspaceView{
+		Mode: "new", Name: name, Version: version, YAML: text, Analysis: Analyze(text),
+		Data: workspaceData{Mode: "new", Template: tpl, YAML: text},
+	}
+	return Render(c, http.StatusOK, templates.WorkspacePage(v))
+}
+
+// SaveNew answers POST /new, the first save of a new workspace: the text
+// becomes a stored machine (renamed when its name is taken) and the page is
+// told where it now lives (the stator:created event carries its URL). An
+// invalid text is reported in the fragment, as Save does.
+func (h *Pages) SaveNew(c echo.Context) error {
+	text := formText(c, "yaml")
+	if _, problems, err := engine.Load([]byte(text)); errors.Is(err, engine.ErrInvalidMachine) {
+		return Render(c, http.StatusOK, templates.SaveStatus(false, fmt.Sprintf("Not saved: fix the %s listed under Problems first.", plural(len(problems.Errors()), "error"))))
+	}
+	m, err := h.createUnique(c.Request().Context(), text, "copy")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("HX-Trigger", fmt.Sprintf(`{"stator:created": {"url": %s}}`, yamledit.Quote("/machines/"+m.ID)))
+	return Render(c, http.StatusOK, templates.SaveStatus(true, fmt.Sprintf("Saved revision %d.", m.Revision)))
+}
+
 // createUnique stores text as a new machine, renaming it (name_copy,
 // name_copy_2, ...) when its name and version are taken.
 func (h *Pages) createUnique(ctx context.Context, text, suffix string) (*store.Machine, error) {
+	text, err := h.uniqueText(ctx, text, suffix)
+	if err != nil {
+		return nil, err
+	}
+	return h.Store.CreateMachine(ctx, text)
+}
+
+// uniqueText is text with the machine renamed (name_suffix, name_suffix_2,
+// ...) when a stored machine has its name and version.
+func (h *Pages) uniqueText(ctx context.Context, text, suffix string) (string, error) {
 	em, problems, err := engine.Load([]byte(text))
 	if err != nil {
 		if errors.Is(err, engine.ErrInvalidMachine) {
-			return nil, &engine.ValidationError{Problems: problems}
+			return "", &engine.ValidationError{Problems: problems}
 		}
-		return nil, err
+		return "", err
 	}
 	name := em.Name()
 	for i := 1; i <= 100; i++ {
 		if _, err := h.Store.FindMachine(ctx, name, em.Version()); errors.Is(err, store.ErrNotFound) {
 			break
 		} else if err != nil {
-			return nil, err
+			return "", err
 		}
 		name = em.Name() + "_" + suffix
 		if i > 1 {
@@ -179,7 +239,7 @@ func (h *Pages) createUnique(ctx context.Context, text, suffix string) (*store.M
 	if name != em.Name() {
 		text = yamledit.RenameMachine(text, name)
 	}
-	return h.Store.CreateMachine(ctx, text)
+	return text, nil
 }
 
 // Fork answers POST /machines/{id}/fork: a copy of the machine (or of the
@@ -223,6 +283,7 @@ type workspaceData struct {
 	MachineID string          `json:"machine_id,omitempty"`
 	ShareID   string          `json:"share_id,omitempty"`
 	Revision  int             `json:"revision,omitempty"`
+	Template  string          `json:"template,omitempty"` // the template of a new workspace
 	YAML      string          `json:"yaml"`
 	Trace     any             `json:"trace,omitempty"`
 	Examples  map[string]bool `json:"-"`

@@ -83,10 +83,7 @@ func simulatorView(m *engine.Machine, r *sim.Run, f sim.Form, flash string) temp
 	}
 	raw, _ := json.MarshalIndent(at.Context, "", "  ")
 	v.ContextJSON = string(raw)
-	for _, t := range at.Timers {
-		v.Timers = append(v.Timers, templates.SimTimer{Trigger: t.Trigger, Kind: t.Kind, State: t.State,
-			Due: sim.FormatClock(t.Due), In: sim.FormatDuration(t.Due - at.Clock)})
-	}
+	v.Timers = simTimers(at.Timers, at.Clock)
 	for _, g := range sim.UnboundGuards(def) {
 		val, ok := r.Trace.GuardValues[g]
 		v.Guards = append(v.Guards, templates.SimGuard{Name: g, Value: val || !ok})

@@ -63,7 +63,7 @@ func MachinesPage(v MachineListView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Machines</h1><details class=\"menu new-menu\"><summary class=\"button primary\" data-testid=\"new-machine\">New machine</summary><form class=\"menu-body\" method=\"post\" action=\"/machines\" aria-label=\"New machine\"><p class=\"menu-title\">Start from</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><h1>Machines</h1><details class=\"menu new-menu\"><summary class=\"button primary\" data-testid=\"new-machine\">New machine</summary><form class=\"menu-body\" method=\"get\" action=\"/new\" aria-label=\"New machine\"><p class=\"menu-title\">Start from</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -187,6 +187,14 @@ function prefersDark() {
   return typeof window.matchMedia === "function" && window.matchMedia("(prefers-color-scheme: dark)").matches;
 }
 
+// pageIsDark follows the page's theme, <html data-theme="light|dark"> (the
+// page's toggle sets it), and the system's preference when it is not set.
+function pageIsDark() {
+  const theme = document.documentElement.getAttribute("data-theme");
+  if (theme === "dark" || theme === "light") return theme === "dark";
+  return prefersDark();
+}
+
 /**
  * create mounts an editor in parent and returns its handle.
  * options: {doc, readOnly, lineWrapping, onChange(text), onSave()}.
@@ -234,7 +242,7 @@ function create(parent, options = {}) {
       syntaxHighlighting(yamlHighlight),
       colours,
       layout,
-      dark.of(EditorView.darkTheme.of(prefersDark())),
+      dark.of(EditorView.darkTheme.of(pageIsDark())),
       readOnly.of(EditorState.readOnly.of(!!options.readOnly)),
       wrapping.of(options.lineWrapping ? EditorView.lineWrapping : []),
       keymap.of([
@@ -253,13 +261,22 @@ function create(parent, options = {}) {
   });
   const view = new EditorView({ state, parent });
 
-  // Follow the system colour scheme while the editor lives.
+  // Follow the page's theme (data-theme on <html>), and the system's colour
+  // scheme while the page sets none, for as long as the editor lives.
+  let isDark = pageIsDark();
+  const onScheme = () => {
+    const next = pageIsDark();
+    if (next === isDark) return;
+    isDark = next;
+    view.dispatch({ effects: dark.reconfigure(EditorView.darkTheme.of(next)) });
+  };
   let media = null;
-  const onScheme = (e) => view.dispatch({ effects: dark.reconfigure(EditorView.darkTheme.of(e.matches)) });
   if (typeof window.matchMedia === "function") {
     media = window.matchMedia("(prefers-color-scheme: dark)");
     if (media.addEventListener) media.addEventListener("change", onScheme);
   }
+  const themeObserver = typeof MutationObserver === "function" ? new MutationObserver(onScheme) : null;
+  if (themeObserver) themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
   return {
     view,
@@ -314,6 +331,7 @@ function create(parent, options = {}) {
     },
     destroy() {
       if (media && media.removeEventListener) media.removeEventListener("change", onScheme);
+      if (themeObserver) themeObserver.disconnect();
       view.destroy();
     },
   };

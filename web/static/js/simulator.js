@@ -33,7 +33,20 @@
     lastTrace = d.trace;
     ws().setHighlight(d.highlight);
     sim.dataset.state = d.state;
+    showCurrentStep();
   });
+
+  // showCurrentStep keeps the step the simulation is at in view when the
+  // steps scroll in their own column (a wide pane); the page itself is
+  // never scrolled (at phone width the click was elsewhere).
+  function showCurrentStep() {
+    var at = sim.querySelector(".steps [aria-current=step]");
+    var box = at && at.closest(".steps");
+    if (!box || getComputedStyle(box).overflowY !== "auto") return;
+    var r = at.closest("li").getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (r.bottom > b.bottom) box.scrollTop += Math.min(r.bottom - b.bottom, r.top - b.top);
+    else if (r.top < b.top) box.scrollTop -= b.top - r.top;
+  }
 
   function init() {
     var api = ws();
@@ -41,7 +54,13 @@
     api.trace = function () { return lastTrace; };
     var lastText = null;
     api.onAnalysis(function (a) {
-      if (!a.valid) return;
+      if (!a.valid) {
+        // keep a running simulation for when the text is fixed, but never
+        // leave the pane empty: the server says why there is no simulator
+        if (!sim.firstElementChild) refresh();
+        lastText = null;
+        return;
+      }
       var t = api.text();
       if (t === lastText) return;
       lastText = t;

@@ -8,13 +8,17 @@
 
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var data = JSON.parse($("#workspace-data").textContent);
-  var mode = data.mode; // machine | share | draft
+  var mode = data.mode; // machine | new | share | draft
+  var editable = mode === "machine" || mode === "new";
   var diagramEl = $("#diagram");
   var analyzeForm = $("#analyze-form");
   var src = $("#yaml-src");
   var status = $("#save-status");
+  // savedText is what Save stored last; for a new workspace, the template's
+  // text (nothing is stored yet).
   var savedText = data.yaml || "";
-  var draftKey = mode === "machine" ? "stator:draft:" + data.machine_id : null;
+  var draftKey = mode === "machine" ? "stator:draft:" + data.machine_id
+    : mode === "new" ? "stator:draft:new:" + (data.template || "blank") : null;
   var ed = null;
   var analysis = null;
   var listeners = [];
@@ -43,6 +47,7 @@
     span.className = ok === false ? "error" : "ok";
     span.textContent = msg;
     status.appendChild(span);
+    status.title = msg; // the bar shows one line; the whole message on hover
   }
 
   // ---- drafts: unsaved text survives a reload ----
@@ -65,24 +70,46 @@
       } catch (e) { say("Your browser refused to keep the draft: " + e.message, false); }
     }, 150);
   }
+  // markDirty shows whether there is anything to save (a new workspace
+  // always has: nothing is stored yet) and offers to discard the changes.
   function markDirty() {
-    var dirty = mode === "machine" && ed && ed.getText() !== savedText;
+    var changed = editable && ed && ed.getText() !== savedText;
+    var dirty = changed || mode === "new";
     $("#dirty").hidden = !dirty;
-    document.title = (dirty ? "● " : "") + document.title.replace(/^● /, "");
+    if ($("#discard-draft")) $("#discard-draft").hidden = !changed;
+    setTitle(dirty);
+  }
+  // setTitle keeps the tab's title on the machine's current name (it follows
+  // meta.machine_name as it is typed) with a dot while there is something to save.
+  var titleName = document.title.replace(/^● /, "").replace(/ · Stator$/, "");
+  function setTitle(dirty) {
+    if (analysis && analysis.valid && analysis.name) titleName = analysis.name;
+    document.title = (dirty ? "● " : "") + titleName + " · Stator";
   }
 
   // ---- analysis: problems, markers, diagram ----
-  function applyAnalysis() {
+  // applyAnalysis applies the analysis in #analysis-data. With diagramOnly
+  // (a restored draft, before its own analysis arrives) it only draws the
+  // saved text's diagram: its problems are not the draft's.
+  function applyAnalysis(diagramOnly) {
     var el = document.getElementById("analysis-data");
     if (!el) return;
-    analysis = JSON.parse(el.textContent);
-    if (ed) ed.setProblems(analysis.problems || []);
-    diagramEl.classList.toggle("invalid", !analysis.valid);
+    var a = JSON.parse(el.textContent);
+    if (diagramOnly && !a.valid) return;
+    analysis = a;
+    if (!diagramOnly) {
+      if (ed) ed.setProblems(analysis.problems || []);
+      diagramEl.classList.toggle("invalid", !analysis.valid);
+      diagramEl.classList.toggle("no-diagram", !analysis.valid && !diagramEl.querySelector("svg"));
+    }
     if (analysis.valid) {
+      diagramEl.classList.remove("no-diagram");
       if (analysis.name) $("#ws-name").textContent = analysis.name;
       if (analysis.version !== undefined && $("#ws-version")) $("#ws-version").textContent = "v" + analysis.version;
     }
+    markDirty();
     redraw();
+    if (diagramOnly) return;
     listeners.forEach(function (fn) { try { fn(analysis); } catch (e) { console.error(e); } });
   }
   // redraw draws the last valid analysis: with the Simulator tab, the
@@ -111,7 +138,7 @@
   // ---- saving ----
   var saving = null;
   function save() {
-    if (mode !== "machine" || !ed) return;
+    if (!editable || !ed) return;
     var form = $("#save-form");
     saving = ed.getText();
     form.querySelector("textarea").value = saving;
@@ -133,6 +160,25 @@
     }
   });
   if ($("#save")) $("#save").addEventListener("click", save);
+  // the first save of a new workspace stored it: open it where it now lives
+  // (replacing /new in the history, so that Back does not offer it again)
+  document.body.addEventListener("stator:created", function (e) {
+    clearTimeout(draftTimer);
+    try { localStorage.removeItem(draftKey); } catch (x) { /* ignore */ }
+    savedText = saving !== null ? saving : savedText;
+    saving = null;
+    location.replace(e.detail.url);
+  });
+
+  // ---- discard: back to the saved text, as one undoable edit ----
+  if ($("#discard-draft")) $("#discard-draft").addEventListener("click", function () {
+    if (!ed) return;
+    ed.setText(savedText);
+    clearTimeout(draftTimer);
+    try { localStorage.removeItem(draftKey); } catch (x) { /* ignore */ }
+    markDirty();
+    say(mode === "new" ? "Back to the template's text." : "Back to the saved text (Ctrl+Z in the editor brings the changes back).", true);
+  });
 
   // ---- fork: the current text, not only the saved one ----
   var forkForm = $("#fork-form");
@@ -283,9 +329,12 @@
     };
     src.value = text;
     markDirty();
-    if (restored) say("Restored your unsaved changes from this browser. Save to keep them, or undo them.", true);
-    if (text !== savedText || mode === "draft") htmx.trigger(analyzeForm, "edit");
-    else applyAnalysis();
+    if (restored) say("Restored your unsaved changes from this browser. Save to keep them, or discard them.", true);
+    if (text !== savedText || mode === "draft") {
+      // meanwhile, the saved text's diagram (the page's own analysis)
+      if (mode !== "draft") applyAnalysis(true);
+      htmx.trigger(analyzeForm, "edit");
+    } else applyAnalysis();
     api.ready = true;
     document.dispatchEvent(new CustomEvent("stator:workspace-ready"));
   }
