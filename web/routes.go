@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/statorhq/stator/web/handlers"
 	"github.com/statorhq/stator/web/handlers/api"
+	"github.com/statorhq/stator/web/handlers/pages"
 )
 
 // routes builds the whole route table.
@@ -37,11 +37,13 @@ func (s *Server) routes() *echo.Echo {
 	machines := &api.Machines{Store: st}
 	entities := &api.Entities{Store: st}
 	shares := &api.Shares{Store: st, BaseURL: s.baseURL}
-	docs := handlers.APIDocs{Document: api.OpenAPIDocument()}
-	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock, BaseURL: s.baseURL}
+	docs := pages.APIDocs{Document: api.OpenAPIDocument()}
+	machinePages := &pages.Machines{Store: st, Clock: s.cfg.Clock}
 	for _, ex := range Examples() {
-		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
+		machinePages.Templates = append(machinePages.Templates, pages.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
 	}
+	sharePages := &pages.Shares{Store: st, BaseURL: s.baseURL}
+	entityPages := &pages.Entities{Store: st, Clock: s.cfg.Clock}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
@@ -50,24 +52,24 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/docs", docs.Page)
 
 	// pages
-	e.GET("/", pages.List)
-	e.POST("/machines", pages.Create)
-	e.GET("/new", pages.New)
-	e.POST("/new", pages.SaveNew)
-	e.GET("/machines/:id", pages.Workspace)
-	e.POST("/machines/:id/save", pages.Save)
-	e.POST("/machines/:id/fork", pages.Fork)
-	e.POST("/machines/:id/delete", pages.Delete)
-	e.POST("/workspace/analyze", pages.AnalyzeFragment)
-	e.POST("/workspace/share", pages.Share, s.limitShares)
+	e.GET("/", machinePages.List)
+	e.POST("/machines", machinePages.Create)
+	e.GET("/new", machinePages.New)
+	e.POST("/new", machinePages.SaveNew)
+	e.GET("/machines/:id", machinePages.Workspace)
+	e.POST("/machines/:id/save", machinePages.Save)
+	e.POST("/machines/:id/fork", machinePages.Fork)
+	e.POST("/machines/:id/delete", machinePages.Delete)
+	e.POST("/workspace/analyze", machinePages.AnalyzeFragment)
+	e.POST("/workspace/share", sharePages.Share, s.limitShares)
 	e.POST("/workspace/export", pages.Export)
 	e.POST("/workspace/simulate", pages.Simulate)
-	e.GET("/machines/:id/entities", pages.EntitiesPanel)
-	e.POST("/machines/:id/entities", pages.CreateEntity)
-	e.GET("/entities/:id", pages.EntityPage)
-	e.POST("/entities/:id/send", pages.EntitySend)
-	e.GET("/s/:id", pages.SharePage)
-	e.GET("/draft", pages.DraftPage)
+	e.GET("/machines/:id/entities", entityPages.EntitiesPanel)
+	e.POST("/machines/:id/entities", entityPages.CreateEntity)
+	e.GET("/entities/:id", entityPages.EntityPage)
+	e.POST("/entities/:id/send", entityPages.EntitySend)
+	e.GET("/s/:id", sharePages.SharePage)
+	e.GET("/draft", sharePages.DraftPage)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", api.OpenAPI)

@@ -20,8 +20,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/statorhq/stator/engine"
-	"github.com/statorhq/stator/web/handlers"
 	"github.com/statorhq/stator/web/handlers/api"
+	"github.com/statorhq/stator/web/handlers/pages"
 )
 
 // Store is what the server needs of the store: the union of what its
@@ -30,7 +30,9 @@ type Store interface {
 	api.MachineStore
 	api.EntityStore
 	api.ShareStore
-	handlers.PageStore
+	pages.MachineStore
+	pages.ShareStore
+	pages.EntityStore
 	CountMachines(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error
 	PendingTimers(ctx context.Context) (int, error)

@@ -20,9 +20,9 @@ type EntitiesView struct {
 	Rows      []EntityRow
 	More      bool
 	Flash     string
-	Created   string // id of an entity just created
-	Context   string // the create form's context JSON
-	Data      any    // counts for the diagram badges
+	Created   string       // id of an entity just created
+	Context   string       // the create form's context JSON
+	Data      EntitiesData // counts for the diagram badges
 }
 
 // StateCount is the number of entities a state is active in.
@@ -477,7 +477,7 @@ type EntityPageView struct {
 	Version     string
 	Revision    int
 	Panel       EntityPanelView
-	Data        any // mermaid source for the diagram
+	Data        EntityPageData // mermaid source for the diagram
 }
 
 // EntityPanelView is the part of the entity page that changes with each event.
@@ -494,7 +494,7 @@ type EntityPanelView struct {
 	Flash     string
 	Last      string // what the last event did
 	LastOK    bool
-	Data      any // highlight ids for the diagram
+	Data      EntityData // highlight ids for the diagram
 }
 
 // HistoryRow is one event of an entity's history.

@@ -24,8 +24,8 @@ type SimulatorView struct {
 	Timers      []SimTimer
 	Steps       []SimStep
 	At          int
-	TraceJSON   string // the trace, posted back with the next operation
-	Data        any    // for the page script: state, highlight ids, trace
+	TraceJSON   string        // the trace, posted back with the next operation
+	Data        SimulatorData // for the page script: state, highlight ids, trace
 }
 
 // SimField is a context or payload field.

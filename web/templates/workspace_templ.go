@@ -23,7 +23,7 @@ type WorkspaceView struct {
 	YAML      string
 	Analysis  AnalysisView
 	// Data is handed to the page script as JSON.
-	Data any
+	Data WorkspaceData
 }
 
 func (v WorkspaceView) editable() bool { return v.Mode == "machine" || v.Mode == "new" }
@@ -44,7 +44,7 @@ type AnalysisView struct {
 	Warnings int
 	// Data (valid, mermaid source, problems for the editor, simulator model)
 	// goes to the page script as JSON.
-	Data any
+	Data AnalysisData
 }
 
 // ProblemView is one problem in the list.

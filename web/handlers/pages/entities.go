@@ -1,4 +1,4 @@
-package handlers
+package pages
 
 import (
 	"encoding/json"
@@ -18,7 +18,7 @@ import (
 
 // EntitiesPanel answers GET /machines/{id}/entities?state=: the counts per
 // state, the entities (in a state), and the form to create one.
-func (h *Pages) EntitiesPanel(c echo.Context) error {
+func (h *Entities) EntitiesPanel(c echo.Context) error {
 	v, err := h.entitiesView(c, c.Param("id"), c.QueryParam("state"))
 	if err != nil {
 		return err
@@ -26,7 +26,7 @@ func (h *Pages) EntitiesPanel(c echo.Context) error {
 	return Render(c, http.StatusOK, templates.EntitiesPanel(v))
 }
 
-func (h *Pages) entitiesView(c echo.Context, machineID, filter string) (templates.EntitiesView, error) {
+func (h *Entities) entitiesView(c echo.Context, machineID, filter string) (templates.EntitiesView, error) {
 	ctx := c.Request().Context()
 	mach, err := h.Store.GetMachine(ctx, machineID)
 	if err != nil {
@@ -69,13 +69,13 @@ func (h *Pages) entitiesView(c echo.Context, machineID, filter string) (template
 	}
 	defaults, _ := json.MarshalIndent(m.Definition().Defaults(), "", "  ")
 	v.Context = string(defaults)
-	v.Data = map[string]any{"counts": st.Counts}
+	v.Data = templates.EntitiesData{Counts: st.Counts}
 	return v, nil
 }
 
 // CreateEntity answers POST /machines/{id}/entities (a form: id, context):
 // the entity is created and the panel shows it.
-func (h *Pages) CreateEntity(c echo.Context) error {
+func (h *Entities) CreateEntity(c echo.Context) error {
 	machineID := c.Param("id")
 	id := strings.TrimSpace(c.FormValue("id"))
 	raw := strings.TrimSpace(c.FormValue("context"))
@@ -96,10 +96,10 @@ func (h *Pages) CreateEntity(c echo.Context) error {
 			return fail(fmt.Sprintf("The context is nested %d levels deep; the limit is %d.", d, maxDepth))
 		}
 	}
-	e, err := h.Store.CreateEntity(c.Request().Context(), store.NewEntity{ID: id, MachineID: machineID, Context: ctxVal})
+	e, err := h.Store.CreateEntity(c.Request().Context(), store.NewEntity{ID: id, MachineID: machineID, Context: ctxVal, Actor: h.actor(c)})
 	switch {
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid):
-		return fail(capitalize(strings.TrimSuffix(strings.TrimSuffix(err.Error(), ": conflict"), ": invalid input")) + ".")
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrTooLarge):
+		return fail(store.ErrorMessage(err))
 	case err != nil:
 		return err
 	}
@@ -111,15 +111,8 @@ func (h *Pages) CreateEntity(c echo.Context) error {
 	return Render(c, http.StatusOK, templates.EntitiesPanel(v))
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // EntityPage answers GET /entities/{id}.
-func (h *Pages) EntityPage(c echo.Context) error {
+func (h *Entities) EntityPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	e, err := h.Store.GetEntity(ctx, c.Param("id"))
 	if err != nil {
@@ -138,11 +131,11 @@ func (h *Pages) EntityPage(c echo.Context) error {
 		return err
 	}
 	v := templates.EntityPageView{ID: e.ID, MachineID: e.MachineID, MachineName: m.Name(), Version: m.Version(), Revision: e.Revision,
-		Panel: panel, Data: map[string]any{"mermaid": m.Mermaid(engine.DefaultDiagramOptions()), "latest_revision": mach.Revision}}
+		Panel: panel, Data: templates.EntityPageData{Mermaid: m.Mermaid(engine.DefaultDiagramOptions()), LatestRevision: mach.Revision}}
 	return Render(c, http.StatusOK, templates.EntityPage(v))
 }
 
-func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, f sim.Form) (templates.EntityPanelView, error) {
+func (h *Entities) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, f sim.Form) (templates.EntityPanelView, error) {
 	now := h.Clock.Now()
 	v := templates.EntityPanelView{ID: e.ID, State: e.State, Final: m.IsTerminal(e.State), Version: e.Version,
 		EnteredAt: e.EnteredAt.UTC().Format("2006-01-02 15:04:05") + " UTC"}
@@ -169,14 +162,14 @@ func (h *Pages) entityPanel(c echo.Context, e *store.Entity, m *engine.Machine, 
 		v.History = append(v.History, row)
 	}
 	ids, _ := m.Highlight(e.State)
-	v.Data = map[string]any{"state": e.State, "highlight": orEmptyStrings(ids)}
+	v.Data = templates.EntityData{State: e.State, Highlight: orEmptyStrings(ids)}
 	return v, nil
 }
 
 // EntitySend answers POST /entities/{id}/send: op=event:<trigger> sends the
 // event with its payload form; op=refresh re-renders (payload edits re-check
 // the guards).
-func (h *Pages) EntitySend(c echo.Context) error {
+func (h *Entities) EntitySend(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
@@ -201,7 +194,7 @@ func (h *Pages) EntitySend(c echo.Context) error {
 		if perr != nil {
 			flash = sim.Message(perr)
 		} else {
-			out, err := h.Store.SendEvent(ctx, e.ID, store.Event{Trigger: trigger, Payload: payload})
+			out, err := h.Store.SendEvent(ctx, e.ID, store.Event{Trigger: trigger, Payload: payload, Actor: h.actor(c)})
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package handlers
+package pages
 
 import (
 	"encoding/json"
@@ -36,7 +36,7 @@ func simulate(t *testing.T, form url.Values) string {
 	req := httptest.NewRequest(http.MethodPost, "/workspace/simulate", strings.NewReader(form.Encode()))
 	req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
 	rec := httptest.NewRecorder()
-	if err := (&Pages{}).Simulate(e.NewContext(req, rec)); err != nil {
+	if err := Simulate(e.NewContext(req, rec)); err != nil {
 		t.Fatalf("simulate: %v", err)
 	}
 	if rec.Code != http.StatusOK {
@@ -47,7 +47,7 @@ func simulate(t *testing.T, form url.Values) string {
 
 func example(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("../examples/" + name + ".yaml")
+	b, err := os.ReadFile("../../examples/" + name + ".yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

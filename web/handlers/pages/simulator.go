@@ -1,4 +1,4 @@
-package handlers
+package pages
 
 import (
 	"encoding/json"
@@ -19,18 +19,9 @@ import (
 // explanations) is package engine/sim; this file reads the form, applies
 // the operation, replays once and maps the run to the panel's view.
 
-// SimulatorModel is what the page script needs to start the simulator.
-type SimulatorModel struct {
-	Initial string `json:"initial"`
-}
-
-func simulatorModel(m *engine.Machine) *SimulatorModel {
-	return &SimulatorModel{Initial: m.InitialState()}
-}
-
 // Simulate answers POST /workspace/simulate: it applies one operation to the
 // posted trace and renders the simulator panel.
-func (h *Pages) Simulate(c echo.Context) error {
+func Simulate(c echo.Context) error {
 	m, problems, err := engine.Load([]byte(formText(c, "yaml")))
 	if err != nil {
 		return Render(c, http.StatusOK, templates.SimulatorUnavailable(len(problems.Errors())))
@@ -91,7 +82,7 @@ func simulatorView(m *engine.Machine, r *sim.Run, f sim.Form, flash string) temp
 	v.Events = eventButtons(sim.CheckEvents(m, at.State, at.Context, at.GuardValues, f, sim.DefaultLimits()), f)
 	ids, _ := m.Highlight(at.State)
 	v.TraceJSON = compactJSON(r.Trace)
-	v.Data = map[string]any{"state": at.State, "highlight": orEmptyStrings(ids), "trace": r.Trace}
+	v.Data = templates.SimulatorData{State: at.State, Highlight: orEmptyStrings(ids), Trace: r.Trace}
 	return v
 }
 

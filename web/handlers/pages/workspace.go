@@ -1,0 +1,89 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/statorhq/stator/engine"
+	"github.com/statorhq/stator/engine/yamledit"
+	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/web/templates"
+)
+
+// workspaceData is handed to the page script.
+
+// Workspace answers GET /machines/{id}.
+func (h *Machines) Workspace(c echo.Context) error {
+	m, err := h.Store.GetMachine(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	v := templates.WorkspaceView{
+		Mode: "machine", MachineID: m.ID, Name: m.Name, Version: m.Version, Revision: m.Revision, YAML: m.YAML,
+		Analysis: Analyze(m.YAML),
+		Data:     templates.WorkspaceData{Mode: "machine", MachineID: m.ID, Revision: m.Revision, YAML: m.YAML},
+	}
+	return Render(c, http.StatusOK, templates.WorkspacePage(v))
+}
+
+// analysisData is what the page script applies after each validation.
+
+// Analyze validates editor text and, when it loads, draws it: what the
+// problems panel, the editor markers and the diagram show.
+func Analyze(text string) templates.AnalysisView {
+	m, problems, _ := engine.Load([]byte(text))
+	data := templates.AnalysisData{Valid: m != nil, Problems: []templates.ProblemData{}}
+	v := templates.AnalysisView{}
+	for _, p := range problems {
+		v.Problems = append(v.Problems, templates.ProblemView{Code: p.Code, Severity: string(p.Severity), Message: p.Message, Path: p.Path, Line: p.Line, Column: p.Column})
+		data.Problems = append(data.Problems, templates.ProblemData{Line: p.Line, Column: p.Column, Severity: string(p.Severity), Message: p.Message, Code: p.Code})
+		if p.IsError() {
+			v.Errors++
+		} else {
+			v.Warnings++
+		}
+	}
+	if m != nil {
+		data.Name, data.Version = m.Name(), m.Version()
+		data.Mermaid = m.Mermaid(engine.DefaultDiagramOptions())
+	}
+	v.Data = data
+	return v
+}
+
+// AnalyzeFragment answers POST /workspace/analyze (the editor text as a form).
+func (h *Machines) AnalyzeFragment(c echo.Context) error {
+	return Render(c, http.StatusOK, templates.Analysis(Analyze(formText(c, "yaml"))))
+}
+
+// Save answers POST /machines/{id}/save: the editor text becomes a new
+// revision. An invalid text or a name clash is reported in the fragment (200,
+// so that htmx shows it).
+func (h *Machines) Save(c echo.Context) error {
+	text := formText(c, "yaml")
+	o := store.SaveOptions{Author: h.actor(c)}
+	if b := c.FormValue("base_revision"); b != "" {
+		n, err := strconv.Atoi(b)
+		if err != nil || n < 1 {
+			return store.Errorf(store.EINVALID, "base_revision must be a revision number, not %q", b)
+		}
+		o.BaseRevision = n
+	}
+	m, err := h.Store.SaveMachine(c.Request().Context(), c.Param("id"), text, o)
+	var ve *engine.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		n := len(ve.Problems.Errors())
+		return Render(c, http.StatusOK, templates.SaveStatus(false, fmt.Sprintf("Not saved: fix the %s listed under Problems first.", plural(n, "error"))))
+	case errors.Is(err, store.ErrConflict):
+		return Render(c, http.StatusOK, templates.SaveStatus(false, "Not saved: "+store.ErrorMessage(err)))
+	case err != nil:
+		return err
+	}
+	c.Response().Header().Set("HX-Trigger", fmt.Sprintf(`{"stator:saved": {"revision": %d, "name": %s, "version": %s}}`,
+		m.Revision, yamledit.Quote(m.Name), yamledit.Quote(m.Version)))
+	return Render(c, http.StatusOK, templates.SaveStatus(true, fmt.Sprintf("Saved revision %d.", m.Revision)))
+}
