@@ -58,6 +58,10 @@ type Backend interface {
 	// MachineID is empty) whose exact state is one of states (any state
 	// when states is nil), most recently updated first.
 	ListEntities(ctx context.Context, machineID string, states []string, limit, offset int) ([]*Entity, error)
+	// EntitiesAfter lists, in id order, up to limit entities of a machine
+	// with id > afterID whose revision is not notRevision (and is
+	// onRevision when that is not 0): the entities a migration visits.
+	EntitiesAfter(ctx context.Context, machineID string, notRevision, onRevision int, afterID string, limit int) ([]*Entity, error)
 	// History returns a page of an entity's history.
 	History(ctx context.Context, entityID string, q HistoryQuery) ([]HistoryEvent, error)
 	// Answer returns the stored answer of an idempotency key of an entity,

@@ -41,7 +41,7 @@ func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) er
 	// twice in one batch keeps only its first write (the second loses its
 	// comparison and is computed again by the store)
 	var q strings.Builder
-	q.WriteString(`UPDATE entities AS e SET state = v.state, context = v.context, version = v.version, history_len = v.history_len,
+	q.WriteString(`UPDATE entities AS e SET revision = v.revision, state = v.state, context = v.context, version = v.version, history_len = v.history_len,
 		entered_at = v.entered_at, updated_at = v.updated_at
 		FROM (VALUES `)
 	args := make([]any, 0, 9*len(batch))
@@ -62,16 +62,16 @@ func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) er
 			q.WriteString(", ")
 		}
 		k := len(args)
-		q.WriteString("($" + strconv.Itoa(k+1) + "::text, $" + strconv.Itoa(k+2) + "::int, $" + strconv.Itoa(k+3) + "::text, $" + strconv.Itoa(k+4) +
-			"::text, $" + strconv.Itoa(k+5) + "::int, $" + strconv.Itoa(k+6) + "::int, $" + strconv.Itoa(k+7) + "::timestamptz, $" + strconv.Itoa(k+8) + "::timestamptz)")
+		q.WriteString("($" + strconv.Itoa(k+1) + "::text, $" + strconv.Itoa(k+2) + "::int, $" + strconv.Itoa(k+3) + "::int, $" + strconv.Itoa(k+4) + "::text, $" + strconv.Itoa(k+5) +
+			"::text, $" + strconv.Itoa(k+6) + "::int, $" + strconv.Itoa(k+7) + "::int, $" + strconv.Itoa(k+8) + "::timestamptz, $" + strconv.Itoa(k+9) + "::timestamptz)")
 		e := w.Entity
-		args = append(args, w.EntityID, w.Base, e.State, string(ctxJSON), e.Version, e.HistoryLen, e.EnteredAt.UTC(), e.UpdatedAt.UTC())
+		args = append(args, w.EntityID, w.Base, e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, e.EnteredAt.UTC(), e.UpdatedAt.UTC())
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	q.WriteString(`) AS v(id, base, state, context, version, history_len, entered_at, updated_at)
+	q.WriteString(`) AS v(id, base, revision, state, context, version, history_len, entered_at, updated_at)
 		WHERE e.id = v.id AND e.history_len = v.base RETURNING e.id`)
 	var won []string
 	if err := tx.SelectContext(ctx, &won, q.String(), args...); err != nil {

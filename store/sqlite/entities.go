@@ -250,3 +250,20 @@ func (db *DB) Answer(ctx context.Context, entityID, key string) (*store.StoredAn
 	}
 	return &store.StoredAnswer{RequestHash: row.RequestHash.String, Response: []byte(row.Response.String)}, nil
 }
+
+// EntitiesAfter lists a migration's next entities, in id order.
+func (db *DB) EntitiesAfter(ctx context.Context, machineID string, notRevision, onRevision int, afterID string, limit int) ([]*store.Entity, error) {
+	var rows []entityRow
+	if err := db.r.SelectContext(ctx, &rows, entitySelect+` WHERE machine_id = ? AND revision != ? AND (? = 0 OR revision = ?) AND id > ? ORDER BY id LIMIT ?`, machineID, notRevision, onRevision, onRevision, afterID, limit); err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]*store.Entity, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.entity()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

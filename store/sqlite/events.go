@@ -38,9 +38,9 @@ func (db *DB) applyWrite(ctx context.Context, tx *sqlx.Tx, w *store.EventWrite) 
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE entities SET state = ?, context = ?, version = ?, history_len = ?, entered_at = ?, updated_at = ?
+	res, err := tx.ExecContext(ctx, `UPDATE entities SET revision = ?, state = ?, context = ?, version = ?, history_len = ?, entered_at = ?, updated_at = ?
 		WHERE id = ? AND history_len = ?`,
-		e.State, string(ctxJSON), e.Version, e.HistoryLen, formatTime(e.EnteredAt), formatTime(e.UpdatedAt), w.EntityID, w.Base)
+		e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, formatTime(e.EnteredAt), formatTime(e.UpdatedAt), w.EntityID, w.Base)
 	if err != nil {
 		return err
 	}
