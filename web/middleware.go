@@ -117,15 +117,25 @@ func (s *Server) crossSite(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 			return store.Errorf(store.EFORBIDDEN, "this request came from another site; Stator only takes changes from its own pages or from API clients")
 		}
-		if origin := r.Header.Get("Origin"); origin != "" {
-			u, err := url.Parse(origin)
-			own := err == nil && (strings.EqualFold(u.Host, r.Host) || (s.public != nil && strings.EqualFold(u.Host, s.public.Host)))
-			if !own {
-				return store.Errorf(store.EFORBIDDEN, "this request came from %s, not from this server's pages; Stator only takes changes from its own pages or from API clients", origin)
-			}
+		if origin := r.Header.Get("Origin"); origin != "" && !s.ownOrigin(origin, r) {
+			return store.Errorf(store.EFORBIDDEN, "this request came from %s, not from this server's pages; Stator only takes changes from its own pages or from API clients", origin)
 		}
 		return next(c)
 	}
+}
+
+// ownOrigin reports whether an Origin is the server's own: the public URL's
+// (scheme included, since it says how users reach the server: a plain-http
+// page on the same name is someone else's), else the request's own host.
+func (s *Server) ownOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if s.public != nil && strings.EqualFold(u.Host, s.public.Host) {
+		return strings.EqualFold(u.Scheme, s.public.Scheme)
+	}
+	return strings.EqualFold(u.Host, r.Host)
 }
 
 // unescapeParams decodes percent-encoded path parameters, so that an entity
