@@ -69,6 +69,13 @@ func (s *Store) send(ctx context.Context, entityID string, ev Event, timerID int
 		if err != nil {
 			return nil, &Error{Code: EINVALID, Message: "the payload cannot be stored as JSON", Err: err}
 		}
+		// the history row keeps the payload, refused events included; one
+		// larger than a context could never be merged anyway
+		if len(b) > s.opts.Limits.MaxContextBytes {
+			return nil, &Error{Code: ETOOLARGE, Detail: "context_too_large",
+				Message: "the payload is " + strconv.Itoa(len(b)) + " bytes of JSON; an entity's context, which it merges into, is limited to " +
+					strconv.Itoa(s.opts.Limits.MaxContextBytes)}
+		}
 		payloadJSON = b
 	}
 	reqHash := requestHash(ev.Trigger, payloadJSON)

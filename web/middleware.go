@@ -205,7 +205,7 @@ func (l *rateLimiter) allow(key string) (ok bool, retry time.Duration) {
 func (s *Server) limitShares(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ok, retry := s.shares.allow(c.RealIP()); !ok {
-			secs := int(retry/time.Second) + 1
+			secs := max(1, int((retry+time.Second-1)/time.Second)) // rounded up: never early, never past the window
 			return &store.Error{Code: store.ERATELIMIT, Message: "too many shares from this address; try again in " + strconv.Itoa(secs) + " s",
 				Fields: map[string]any{"retry_after": secs}}
 		}
