@@ -119,6 +119,7 @@ type attack struct {
 	ctype        string   // Content-Type; "" sends none
 	header       []string // name, value pairs
 	host         string   // the Host header; "" is the server's address
+	chunked      bool     // send the body without a Content-Length
 }
 
 // deadlineClient answers within a generous deadline or fails the test, and
@@ -134,6 +135,9 @@ func send(t *testing.T, base string, a attack) response {
 	var body io.Reader
 	if a.body != "" {
 		body = strings.NewReader(a.body)
+		if a.chunked {
+			body = io.MultiReader(body) // hides the length
+		}
 	}
 	req, err := http.NewRequest(a.method, base+a.path, body)
 	if err != nil {
