@@ -144,8 +144,9 @@ func TestBusyDatabase(t *testing.T) {
 
 	// Every event waits about one or two busy timeouts: a batch that fails
 	// because the database is busy is not retried event by event (the last
-	// of 20 events would then wait 20 timeouts). The deadline is generous.
-	deadline := 10 * busy
+	// of 20 events would then wait 20 timeouts). The deadline is generous:
+	// 13 timeouts.
+	deadline := 13 * busy
 	var wg sync.WaitGroup
 	results := make([]response, entities)
 	took := make([]time.Duration, entities)
