@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -69,6 +70,13 @@ func (s *Store) send(ctx context.Context, entityID string, ev Event, timerID int
 		if err != nil {
 			return nil, &Error{Code: EINVALID, Message: "the payload cannot be stored as JSON", Err: err}
 		}
+		// the history row keeps the payload, refused events included; one
+		// larger than a context could never be merged anyway
+		if len(b) > s.opts.Limits.MaxContextBytes {
+			return nil, &Error{Code: ETOOLARGE, Detail: "context_too_large",
+				Message: "the payload is " + strconv.Itoa(len(b)) + " bytes of JSON; an entity's context, which it merges into, is limited to " +
+					strconv.Itoa(s.opts.Limits.MaxContextBytes)}
+		}
 		payloadJSON = b
 	}
 	reqHash := requestHash(ev.Trigger, payloadJSON)
@@ -81,6 +89,7 @@ func (s *Store) send(ctx context.Context, entityID string, ev Event, timerID int
 		out, err := s.attempt(ctx, entityID, ev, timerID, payloadJSON, reqHash)
 		if errors.Is(err, errRetry) {
 			if attempt < s.opts.MaxRetries {
+				backoff(ctx, attempt)
 				continue
 			}
 			return nil, Errorf(ECONFLICT, "the entity %q changed %d times while this event was processed; send it again", entityID, attempt+1)
@@ -93,6 +102,23 @@ func (s *Store) send(ctx context.Context, entityID string, ev Event, timerID int
 			s.metrics.EventProcessed(code, time.Since(start))
 		}
 		return out, err
+	}
+}
+
+// backoff waits a little before an event is computed again after losing
+// its compare-and-swap several times in a row: a random pause, growing with
+// the attempts (at most ~20 ms), so that two servers sending to one hot
+// entity stop meeting in lockstep.
+func backoff(ctx context.Context, attempt int) {
+	if attempt < 2 {
+		return
+	}
+	d := time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(time.Millisecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

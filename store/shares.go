@@ -29,6 +29,11 @@ func shareID(yaml string, trace []byte) string {
 	return b.String()
 }
 
+// TraceEnvelope is how many levels a simulation trace adds around the
+// contexts and payloads it carries (the trace, its steps, a step): a trace
+// may nest that much deeper than a context (SPEC 11: depth ≤ 32).
+const TraceEnvelope = 3
+
 // CreateShare stores a share of machine text (valid or not: a draft can be
 // shared) and an optional simulation trace (JSON), and returns it with its
 // id. The same content gives the same share.
@@ -43,8 +48,16 @@ func (s *Store) CreateShare(ctx context.Context, yaml string, trace []byte) (*Sh
 	if len(trace) == 0 || string(trace) == "null" {
 		trace = nil
 	}
-	if trace != nil && !json.Valid(trace) {
-		return nil, Errorf(EINVALID, "the simulation trace is not valid JSON")
+	if trace != nil {
+		var v any
+		if err := json.Unmarshal(trace, &v); err != nil {
+			return nil, Errorf(EINVALID, "the simulation trace is not valid JSON")
+		}
+		limit := engine.DefaultLimits().MaxDepth
+		if d := engine.ValueDepth(v); d > limit+TraceEnvelope {
+			return nil, Errorf(EINVALID, "the simulation trace is nested %d levels deep; the contexts and payloads in it may be nested at most %d levels (%d for the whole trace)",
+				d, limit, limit+TraceEnvelope)
+		}
 	}
 	if n := len(yaml) + len(trace); n > s.opts.Limits.MaxShareBytes {
 		return nil, &Error{Code: ETOOLARGE, Detail: "share_too_large",

@@ -53,7 +53,7 @@ type Options struct {
 	// an instance that died fires).
 	Lease time.Duration
 	// MaxRetries bounds how often an event is recomputed when its entity
-	// changed meanwhile (another server, a timer); default 16.
+	// changed meanwhile (another server, a timer); default 32.
 	MaxRetries int
 	// Limits are the sizes the store enforces; zero fields take defaults.
 	Limits Limits
@@ -102,7 +102,7 @@ func New(db Backend, opts Options) *Store {
 		opts.Lease = 5 * time.Second
 	}
 	if opts.MaxRetries <= 0 {
-		opts.MaxRetries = 16
+		opts.MaxRetries = 32
 	}
 	d := DefaultLimits()
 	if opts.Limits.MaxContextBytes <= 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"runtime"
 )
 
@@ -73,7 +74,10 @@ func (s *Store) writer() {
 
 // commit writes a batch in one transaction and one commit (group commit).
 // If the transaction fails, its events are written one transaction each, so
-// that one bad event cannot fail the others.
+// that one bad event cannot fail the others; unless the database was busy
+// (another process holds its lock past the busy timeout): then every event
+// of the batch is answered "busy" at once, rather than each waiting out the
+// timeout again in turn.
 func (s *Store) commit(batch []*writeReq) {
 	live := batch[:0:0]
 	for _, req := range batch {
@@ -91,7 +95,7 @@ func (s *Store) commit(batch []*writeReq) {
 		writes[i] = req.w
 	}
 	err := s.db.CommitEvents(context.Background(), writes)
-	if err != nil && len(live) > 1 {
+	if err != nil && len(live) > 1 && !errors.Is(err, ErrUnavailable) {
 		s.log.Warn("event batch failed; writing its events one at a time", "events", len(live), "err", err)
 		for _, req := range live {
 			req.w.Err = nil

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"errors"
+	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -117,12 +120,58 @@ func (s *Server) crossSite(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 			return store.Errorf(store.EFORBIDDEN, "this request came from another site; Stator only takes changes from its own pages or from API clients")
 		}
-		if origin := r.Header.Get("Origin"); origin != "" {
-			u, err := url.Parse(origin)
-			own := err == nil && (strings.EqualFold(u.Host, r.Host) || (s.public != nil && strings.EqualFold(u.Host, s.public.Host)))
-			if !own {
-				return store.Errorf(store.EFORBIDDEN, "this request came from %s, not from this server's pages; Stator only takes changes from its own pages or from API clients", origin)
+		if origin := r.Header.Get("Origin"); origin != "" && !s.ownOrigin(origin, r) {
+			return store.Errorf(store.EFORBIDDEN, "this request came from %s, not from this server's pages; Stator only takes changes from its own pages or from API clients", origin)
+		}
+		return next(c)
+	}
+}
+
+// ownOrigin reports whether an Origin is the server's own: the public URL's
+// (scheme included, since it says how users reach the server: a plain-http
+// page on the same name is someone else's), else the request's own host.
+func (s *Server) ownOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if s.public != nil && strings.EqualFold(u.Host, s.public.Host) {
+		return strings.EqualFold(u.Scheme, s.public.Scheme)
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// readForms parses a form body before the handler runs, so that a body over
+// the limit is refused (413) rather than read as an empty form: handlers
+// read fields with FormValue, which drops the error of a body cut short
+// (a chunked form of 1 MiB + 1 byte to /machines made a blank machine).
+func readForms(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+		var err error
+		switch mt {
+		case echo.MIMEApplicationForm:
+			err = r.ParseForm()
+		case echo.MIMEMultipartForm:
+			err = r.ParseMultipartForm(MaxBodyBytes)
+		default:
+			return next(c)
+		}
+		if err == nil {
+			// a multipart parser stops at the closing boundary, which may come
+			// in the very read that passed the limit: ask the body once more
+			_, err = r.Body.Read(make([]byte, 1))
+			if errors.Is(err, io.EOF) {
+				err = nil
 			}
+		}
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &he):
+			return he // the body limit
+		case err != nil:
+			return &store.Error{Code: store.EINVALID, Message: "the form could not be read; send it as the page does (url-encoded or multipart)", Err: err}
 		}
 		return next(c)
 	}
@@ -195,7 +244,7 @@ func (l *rateLimiter) allow(key string) (ok bool, retry time.Duration) {
 func (s *Server) limitShares(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ok, retry := s.shares.allow(c.RealIP()); !ok {
-			secs := int(retry/time.Second) + 1
+			secs := max(1, int((retry+time.Second-1)/time.Second)) // rounded up: never early, never past the window
 			return &store.Error{Code: store.ERATELIMIT, Message: "too many shares from this address; try again in " + strconv.Itoa(secs) + " s",
 				Fields: map[string]any{"retry_after": secs}}
 		}

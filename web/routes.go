@@ -31,6 +31,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit(bodyLimit))
 	e.Use(unescapeParams)
 	e.Use(s.crossSite)
+	e.Use(readForms)
 
 	st := s.cfg.Store
 	eng := &api.Engine{Store: st}

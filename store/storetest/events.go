@@ -230,6 +230,18 @@ func testContextTooLarge(t *testing.T, open Opener) {
 	if _, err := s.CreateEntity(ctx, store.NewEntity{MachineID: m.ID, Context: engine.Context{"a": chunk, "b": chunk, "c": chunk}}); !errors.Is(err, store.ErrTooLarge) {
 		t.Fatalf("creating with a 300 KiB context: %v", err)
 	}
+	// a payload that could never fit in a context is refused even on an
+	// event that is refused anyway: its history row would keep it
+	strict := mustMachine(t, s, "meta: {machine_name: strict_ctr}\nstates:\n  - {name: idle, type: initial}\ntransitions:\n  - {trigger: bump, source: idle, dest: idle}\n")
+	mustEntity(t, s, store.NewEntity{ID: "s", MachineID: strict.ID})
+	huge := strings.Repeat("z", 300<<10)
+	_, err = s.SendEvent(ctx, "s", store.Event{Trigger: "no_such_trigger", Payload: engine.Context{"k": huge}})
+	if !errors.As(err, &se) || se.Code != store.ETOOLARGE || se.Detail != "context_too_large" {
+		t.Fatalf("a 300 KiB payload on a refused event: got %v, want context_too_large", err)
+	}
+	if e, _ := s.GetEntity(ctx, "s"); e.HistoryLen != 1 {
+		t.Fatalf("history_len %d: the 300 KiB payload was recorded", e.HistoryLen)
+	}
 }
 
 // testConcurrentEventsOneEntity: 50 goroutines send to one entity; every event

@@ -176,6 +176,19 @@ func testShares(t *testing.T, open Opener) {
 	if _, err := s.CreateShare(ctx, "meta: {}", []byte(`{"steps": [`)); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("a broken trace: %v, want ErrInvalid", err)
 	}
+	// a trace may nest a 32-deep payload in its steps, and no deeper
+	deep := func(d int) []byte {
+		payload := strings.Repeat(`{"a":`, d) + "1" + strings.Repeat("}", d)
+		return []byte(`{"steps": [{"kind": "event", "payload": ` + payload + `}]}`)
+	}
+	if _, err := s.CreateShare(ctx, "meta: {}", deep(32)); err != nil {
+		t.Fatalf("a trace with a 32-deep payload: %v", err)
+	}
+	for _, d := range []int{33, 9000} {
+		if _, err := s.CreateShare(ctx, "meta: {}", deep(d)); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("a trace with a %d-deep payload: %v, want ErrInvalid", d, err)
+		}
+	}
 }
 
 func testReady(t *testing.T, open Opener) {

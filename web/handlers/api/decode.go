@@ -21,6 +21,12 @@ import (
 // the engine's limit on nested values, plus the request's own envelope).
 var maxDepth = engine.DefaultLimits().MaxDepth
 
+// maxBodyDepth bounds the nesting of a whole request body, before anything
+// is decoded: a value of maxDepth inside the deepest envelope, a share's
+// trace (body, trace, steps, step; the store checks the trace itself).
+// Contexts and payloads are then checked exactly (checkContext).
+var maxBodyDepth = maxDepth + 1 + store.TraceEnvelope
+
 // decodeJSON reads the request body into dst strictly: a JSON object, known
 // fields only, values of the right types, nothing after it. Its errors say
 // what to fix.
@@ -47,7 +53,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return store.Errorf(store.EINVALID, "the request body is empty; send a JSON object")
 	}
-	if d := jsonDepth(body); d > maxDepth+2 {
+	if d := jsonDepth(body); d > maxBodyDepth {
 		return store.Errorf(store.EINVALID, "the JSON is nested %d levels deep; the limit is %d", d, maxDepth)
 	}
 	if err := unknownFields(body, dst); err != nil {
