@@ -37,6 +37,7 @@ func (s *Server) routes() *echo.Echo {
 	eng := &api.Engine{Store: st}
 	machines := &api.Machines{Store: st}
 	entities := &api.Entities{Store: st}
+	revisions := &api.Revisions{Store: st}
 	shares := &api.Shares{Store: st, BaseURL: s.baseURL}
 	docs := pages.APIDocs{Document: api.OpenAPIDocument()}
 	machinePages := &pages.Machines{Store: st, Clock: s.cfg.Clock}
@@ -84,6 +85,11 @@ func (s *Server) routes() *echo.Echo {
 	v1.PUT("/machines/:id", machines.Update)
 	v1.DELETE("/machines/:id", machines.Delete)
 	v1.GET("/machines/:id/stats", machines.Stats)
+	v1.GET("/machines/:id/revisions", revisions.List)
+	v1.GET("/machines/:id/revisions/:n", revisions.Get)
+	v1.POST("/machines/:id/revisions/:n/restore", revisions.Restore)
+	v1.GET("/machines/:id/diff", revisions.Diff)
+	v1.POST("/machines/:id/migrate", revisions.Migrate)
 
 	v1.GET("/entities", entities.List)
 	v1.POST("/entities", entities.Create)

@@ -30,6 +30,7 @@ type Store interface {
 	api.MachineStore
 	api.EntityStore
 	api.ShareStore
+	api.RevisionStore
 	pages.MachineStore
 	pages.ShareStore
 	pages.EntityStore

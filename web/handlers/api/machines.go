@@ -45,8 +45,8 @@ func (h *Machines) actor(c echo.Context) string {
 	return h.Actor(c)
 }
 
-func (h *Machines) machineJSON(ctx context.Context, m *store.Machine) (*MachineJSON, error) {
-	cm, err := h.Store.Compiled(ctx, m.ID, m.Revision)
+func machineJSON(ctx context.Context, st CompiledStore, m *store.Machine) (*MachineJSON, error) {
+	cm, err := st.Compiled(ctx, m.ID, m.Revision)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,12 @@ func (h *Machines) machineJSON(ctx context.Context, m *store.Machine) (*MachineJ
 }
 
 func (h *Machines) respond(c echo.Context, status int, m *store.Machine) error {
-	out, err := h.machineJSON(c.Request().Context(), m)
+	return respondMachine(c, h.Store, status, m)
+}
+
+// respondMachine writes a machine (at any revision) as the API shows it.
+func respondMachine(c echo.Context, st CompiledStore, status int, m *store.Machine) error {
+	out, err := machineJSON(c.Request().Context(), st, m)
 	if err != nil {
 		return err
 	}
