@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -254,5 +255,18 @@ func TestPageErrors(t *testing.T) {
 	r = postForm(t, base+"/machines/nope/save", map[string]string{"yaml": valid}, "HX-Request", "true")
 	if r.status != 404 || !strings.Contains(string(r.body), `class="flash error"`) {
 		t.Errorf("htmx error fragment: %d %s", r.status, r.body)
+	}
+}
+
+// TestForkOfNothing: "Fork to edit" with no text (a draft link that held no
+// machine) is refused; it used to create a blank machine.
+func TestForkOfNothing(t *testing.T) {
+	base, st := testServer(t)
+	before, _ := st.CountMachines(context.Background())
+	if r := postForm(t, base+"/machines", map[string]string{"yaml": "", "fork": "true"}); r.status != 400 {
+		t.Fatalf("fork of an empty text: %d, want 400", r.status)
+	}
+	if after, _ := st.CountMachines(context.Background()); after != before {
+		t.Fatalf("%d machines after the refused fork, %d before", after, before)
 	}
 }

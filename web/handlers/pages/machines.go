@@ -72,6 +72,11 @@ func (h *Machines) templateOptions() []templates.TemplateOption {
 // from posted text (fork of a share or a draft), then opens it.
 func (h *Machines) Create(c echo.Context) error {
 	text := formText(c, "yaml")
+	fork := c.FormValue("fork") == "true"
+	if strings.TrimSpace(text) == "" && fork {
+		// a fork of a draft link that held nothing would be a blank machine
+		return store.Errorf(store.EINVALID, "there is nothing to fork: the machine text is empty")
+	}
 	if text == "" {
 		t, err := h.templateText(c.FormValue("template"))
 		if err != nil {
@@ -80,7 +85,7 @@ func (h *Machines) Create(c echo.Context) error {
 		text = t
 	}
 	suffix := "copy"
-	if c.FormValue("fork") == "true" {
+	if fork {
 		suffix = "fork"
 	}
 	m, err := h.createUnique(c.Request().Context(), text, suffix, h.actor(c))

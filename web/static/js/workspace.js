@@ -207,11 +207,39 @@
     var packed = await pipe(new TextEncoder().encode(JSON.stringify(payload)), new CompressionStream("deflate-raw"));
     return location.origin + "/draft#z=" + toBase64url(packed);
   }
+  // maxDraftBytes bounds what a draft link may inflate to (SPEC 11: 1 MiB),
+  // so that a crafted link cannot make the tab inflate gigabytes.
+  var maxDraftBytes = 1 << 20;
+  var damaged = "This draft link is damaged (it was cut short or changed on the way): ";
+  async function inflateBounded(bytes) {
+    var reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+    var chunks = [], size = 0;
+    for (;;) {
+      var r = await reader.read();
+      if (r.done) break;
+      size += r.value.length;
+      if (size > maxDraftBytes) {
+        reader.cancel();
+        throw new Error("This draft link holds more than 1 MiB of text, the most a draft link may carry; ask for a share link (/s/…) instead.");
+      }
+      chunks.push(r.value);
+    }
+    var out = new Uint8Array(size), at = 0;
+    chunks.forEach(function (c) { out.set(c, at); at += c.length; });
+    return out;
+  }
   async function readDraftLink() {
     var m = /^#z=([A-Za-z0-9_-]+)$/.exec(location.hash);
     if (!m) throw new Error("This draft link carries no machine: it should end in #z= followed by the compressed text.");
-    var raw = await pipe(fromBase64url(m[1]), new DecompressionStream("deflate-raw"));
-    return JSON.parse(new TextDecoder().decode(raw));
+    var packed, raw, d;
+    try { packed = fromBase64url(m[1]); } catch (e) { throw new Error(damaged + "its text is not base64url."); }
+    try { raw = await inflateBounded(packed); } catch (e) {
+      if (/1 MiB/.test(e.message)) throw e;
+      throw new Error(damaged + "it does not decompress.");
+    }
+    try { d = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw)); } catch (e) { throw new Error(damaged + "it does not hold a machine."); }
+    if (!d || typeof d.yaml !== "string") throw new Error(damaged + "it does not hold a machine.");
+    return d;
   }
   api.draftLink = draftLink;
   var shareBtn = $("#share");
@@ -316,6 +344,9 @@
       } catch (e) {
         say(e.message, false);
         text = "";
+        // nothing to fork: the button would make a blank machine
+        var fb = forkForm && forkForm.querySelector("button");
+        if (fb) { fb.disabled = true; fb.title = "This draft link holds no machine to fork."; }
       }
     }
     var draft = loadDraft();
