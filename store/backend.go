@@ -54,6 +54,12 @@ type Backend interface {
 	InsertEntity(ctx context.Context, e *Entity, first *HistoryRecord) error
 	// GetEntity returns an entity with its pending timers.
 	GetEntity(ctx context.Context, id string) (*Entity, error)
+	// EntityRow returns an entity without reading its timers (Timers is
+	// empty): the event path reads them only when the entity's states arm
+	// timers at all.
+	EntityRow(ctx context.Context, id string) (*Entity, error)
+	// EntityTimers lists an entity's pending timers, earliest first.
+	EntityTimers(ctx context.Context, id string) ([]Timer, error)
 	// ListEntities lists a machine's entities (all machines' when
 	// MachineID is empty) whose exact state is one of states (any state
 	// when states is nil), most recently updated first.
@@ -70,7 +76,8 @@ type Backend interface {
 
 	// CommitEvents writes a batch of events in one transaction (group
 	// commit). Each write is applied only if the entity's HistoryLen is
-	// still write.Base (and, for a timer, the timer still exists); otherwise
+	// still write.Base and it still belongs to write.Entity.MachineID (and,
+	// for a timer, the timer still exists); otherwise
 	// nothing of it is written and its Err is set to ErrConflict (or
 	// ErrTimerGone). An error returned means nothing was committed.
 	CommitEvents(ctx context.Context, batch []*EventWrite) error

@@ -64,6 +64,9 @@ func (s *Store) CreateEntity(ctx context.Context, ne NewEntity) (*Entity, error)
 	if err := s.db.InsertEntity(ctx, e, first); err != nil {
 		return nil, err
 	}
+	e.ContextBytes = len(ctxJSON)
+	cp := *e
+	s.ents.put(&cp)
 	if len(e.Timers) > 0 {
 		s.nudgeScheduler()
 	}

@@ -125,6 +125,29 @@ func backoff(ctx context.Context, attempt int) {
 // errRetry means the entity changed between read and write: compute again.
 var errRetry = errors.New("entity changed; retry")
 
+// loadEntity reads an entity for an event: its row, and its timers when
+// its states arm timers at all (an entity's timers were all armed by its
+// active states) or when asked.
+func (s *Store) loadEntity(ctx context.Context, id string, timers bool) (*Entity, error) {
+	e, err := s.db.EntityRow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !timers {
+		m, err := s.Compiled(ctx, e.MachineID, e.Revision)
+		if err != nil {
+			return nil, err
+		}
+		timers = m.HasTimers(e.State)
+	}
+	if timers {
+		if e.Timers, err = s.db.EntityTimers(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
 func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID int64, payloadJSON []byte, reqHash string) (*Outcome, error) {
 	if ev.IdempotencyKey != "" {
 		ans, err := s.db.Answer(ctx, entityID, ev.IdempotencyKey)
@@ -135,16 +158,22 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 			return nil, err
 		}
 	}
-	e, err := s.db.GetEntity(ctx, entityID)
+	// the entity as this instance last wrote it, else as stored; a stale
+	// copy (another instance wrote since) loses the compare-and-swap below
+	// and is read again. A timer is always checked against the database.
+	e, cached := s.ents.get(entityID)
+	if !cached || timerID > 0 {
+		var err error
+		if e, err = s.loadEntity(ctx, entityID, timerID > 0); err != nil {
+			return nil, err
+		}
+	}
+	m, err := s.Compiled(ctx, e.MachineID, e.Revision)
 	if err != nil {
 		return nil, err
 	}
 	if timerID > 0 && !hasTimer(e.Timers, timerID) {
 		return nil, ErrTimerGone
-	}
-	m, err := s.Compiled(ctx, e.MachineID, e.Revision)
-	if err != nil {
-		return nil, err
 	}
 	gv := ev.GuardValues
 	if gv == nil {
@@ -170,9 +199,11 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 	}
 	if len(payloadJSON) > 0 && res.Success {
 		// the merged context is what the row will hold: refuse it whole
-		if _, err := s.contextJSON(after.Context); err != nil {
+		b, err := s.contextJSON(after.Context)
+		if err != nil {
 			return nil, err
 		}
+		after.ContextBytes = len(b)
 	}
 	w := &EventWrite{EntityID: entityID, Base: e.HistoryLen, Entity: &after, TimerID: timerID}
 	for _, t := range changes.Cancelled {
@@ -202,10 +233,13 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 	switch {
 	case w.Err == nil:
 	case errors.Is(w.Err, ErrTimerGone):
+		s.ents.forget(entityID)
 		return nil, ErrTimerGone
 	case errors.Is(w.Err, ErrConflict):
+		s.ents.forget(entityID)
 		return nil, errRetry
 	default:
+		s.ents.forget(entityID)
 		return nil, w.Err
 	}
 	// the entity's timers now: those kept, with the new ones' ids
@@ -226,6 +260,8 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 	if len(w.Arm) > 0 {
 		s.nudgeScheduler()
 	}
+	cp := after
+	s.ents.put(&cp)
 	return &Outcome{Result: detached, Entity: &after}, nil
 }
 

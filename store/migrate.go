@@ -240,7 +240,9 @@ func (s *Store) migrateOne(ctx context.Context, e *Entity, target *engine.Machin
 		if err != nil {
 			return migrated{}, err
 		}
-		if err := s.submit(ctx, w); err != nil {
+		err = s.submit(ctx, w)
+		s.ents.forget(cur.ID)
+		if err != nil {
 			return migrated{}, err
 		}
 		switch {

@@ -28,6 +28,7 @@ type Store struct {
 	log    *slog.Logger
 	opts   Options
 	cache  *machineCache
+	ents   *entityCache
 	locks  *entityLocks
 	events chan *writeReq
 	wake   chan struct{} // tells the scheduler a timer was armed
@@ -114,6 +115,7 @@ func New(db Backend, opts Options) *Store {
 	s := &Store{
 		db: db, clock: opts.Clock, log: opts.Logger, opts: opts, metrics: opts.Metrics,
 		cache:  newMachineCache(512),
+		ents:   newEntityCache(16384, 32<<20),
 		locks:  newEntityLocks(),
 		events: make(chan *writeReq, 4*opts.MaxBatch),
 		wake:   make(chan struct{}, 1),
@@ -249,4 +251,61 @@ func (c *machineCache) put(k revKey, m *engine.Machine) {
 
 func sortStoredTimers(ts []Timer) {
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].DueAt.Before(ts[j].DueAt) })
+}
+
+// entityCache keeps the entities this instance wrote last, so that the
+// next event on one of them need not read it back. It is never trusted: an
+// event computed on a copy another instance made stale loses its
+// compare-and-swap and reads the entity again. Entries are values never
+// changed in place. It is bounded in entries and in context bytes.
+type entityCache struct {
+	mu       sync.Mutex
+	m        map[string]*Entity
+	bytes    int
+	maxItems int
+	maxBytes int
+}
+
+// maxCachedContext is the largest context (JSON bytes) the cache keeps.
+const maxCachedContext = 8 << 10
+
+func newEntityCache(maxItems, maxBytes int) *entityCache {
+	return &entityCache{m: map[string]*Entity{}, maxItems: maxItems, maxBytes: maxBytes}
+}
+
+func (c *entityCache) get(id string) (*Entity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	return e, ok
+}
+
+func (c *entityCache) put(e *Entity) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[e.ID]; ok {
+		c.bytes -= old.ContextBytes
+		delete(c.m, e.ID)
+	}
+	if e.ContextBytes <= 0 || e.ContextBytes > maxCachedContext {
+		return
+	}
+	for len(c.m) >= c.maxItems || c.bytes+e.ContextBytes > c.maxBytes {
+		for k, old := range c.m { // evict an arbitrary entry
+			c.bytes -= old.ContextBytes
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[e.ID] = e
+	c.bytes += e.ContextBytes
+}
+
+func (c *entityCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[id]; ok {
+		c.bytes -= old.ContextBytes
+		delete(c.m, id)
+	}
 }

@@ -49,6 +49,8 @@ type Entity struct {
 	Timers     []Timer
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// ContextBytes is the size of the context as stored (JSON), when known.
+	ContextBytes int
 }
 
 // Timer is a pending timeout or delayed transition of an entity.

@@ -33,7 +33,7 @@ const entitySelect = `SELECT id, machine_id, revision, state, context, version, 
 func (r entityRow) entity() (*store.Entity, error) {
 	e := &store.Entity{ID: r.ID, MachineID: r.MachineID, Revision: r.Revision, State: r.State, Version: r.Version,
 		HistoryLen: r.HistoryLen, EnteredAt: parseTime(r.EnteredAt), CreatedAt: parseTime(r.CreatedAt),
-		UpdatedAt: parseTime(r.UpdatedAt), Timers: []store.Timer{}}
+		UpdatedAt: parseTime(r.UpdatedAt), Timers: []store.Timer{}, ContextBytes: len(r.Context)}
 	if err := json.Unmarshal([]byte(r.Context), &e.Context); err != nil {
 		return nil, &store.Error{Code: store.EINTERNAL, Message: "the stored context of entity " + r.ID + " cannot be read", Err: err}
 	}
@@ -117,6 +117,18 @@ func insertHistory(ctx context.Context, tx *sqlx.Tx, entityID string, h *store.H
 
 // GetEntity returns an entity with its pending timers.
 func (db *DB) GetEntity(ctx context.Context, id string) (*store.Entity, error) {
+	e, err := db.EntityRow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Timers, err = db.EntityTimers(ctx, id); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// EntityRow returns an entity without its timers.
+func (db *DB) EntityRow(ctx context.Context, id string) (*store.Entity, error) {
 	var row entityRow
 	err := db.db.GetContext(ctx, &row, entitySelect+` WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -125,18 +137,20 @@ func (db *DB) GetEntity(ctx context.Context, id string) (*store.Entity, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	e, err := row.entity()
-	if err != nil {
-		return nil, err
-	}
+	return row.entity()
+}
+
+// EntityTimers lists an entity's pending timers, earliest first.
+func (db *DB) EntityTimers(ctx context.Context, id string) ([]store.Timer, error) {
 	var timers []timerRow
 	if err := db.db.SelectContext(ctx, &timers, `SELECT `+timerColumns+` FROM timers WHERE entity_id = $1 ORDER BY due_at, id`, id); err != nil {
 		return nil, mapErr(err)
 	}
-	for _, t := range timers {
-		e.Timers = append(e.Timers, t.timer())
+	out := make([]store.Timer, len(timers))
+	for i, t := range timers {
+		out[i] = t.timer()
 	}
-	return e, nil
+	return out, nil
 }
 
 // ListEntities lists entities, most recently updated first.

@@ -63,16 +63,17 @@ func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) er
 		}
 		k := len(args)
 		q.WriteString("($" + strconv.Itoa(k+1) + "::text, $" + strconv.Itoa(k+2) + "::int, $" + strconv.Itoa(k+3) + "::int, $" + strconv.Itoa(k+4) + "::text, $" + strconv.Itoa(k+5) +
-			"::text, $" + strconv.Itoa(k+6) + "::int, $" + strconv.Itoa(k+7) + "::int, $" + strconv.Itoa(k+8) + "::timestamptz, $" + strconv.Itoa(k+9) + "::timestamptz)")
+			"::text, $" + strconv.Itoa(k+6) + "::int, $" + strconv.Itoa(k+7) + "::int, $" + strconv.Itoa(k+8) + "::timestamptz, $" + strconv.Itoa(k+9) + "::timestamptz, $" +
+			strconv.Itoa(k+10) + "::text)")
 		e := w.Entity
-		args = append(args, w.EntityID, w.Base, e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, e.EnteredAt.UTC(), e.UpdatedAt.UTC())
+		args = append(args, w.EntityID, w.Base, e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, e.EnteredAt.UTC(), e.UpdatedAt.UTC(), e.MachineID)
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	q.WriteString(`) AS v(id, base, revision, state, context, version, history_len, entered_at, updated_at)
-		WHERE e.id = v.id AND e.history_len = v.base RETURNING e.id`)
+	q.WriteString(`) AS v(id, base, revision, state, context, version, history_len, entered_at, updated_at, machine_id)
+		WHERE e.id = v.id AND e.history_len = v.base AND e.machine_id = v.machine_id RETURNING e.id`)
 	var won []string
 	if err := tx.SelectContext(ctx, &won, q.String(), args...); err != nil {
 		return err

@@ -39,8 +39,8 @@ func (db *DB) applyWrite(ctx context.Context, tx *sqlx.Tx, w *store.EventWrite) 
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE entities SET revision = ?, state = ?, context = ?, version = ?, history_len = ?, entered_at = ?, updated_at = ?
-		WHERE id = ? AND history_len = ?`,
-		e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, formatTime(e.EnteredAt), formatTime(e.UpdatedAt), w.EntityID, w.Base)
+		WHERE id = ? AND history_len = ? AND machine_id = ?`,
+		e.Revision, e.State, string(ctxJSON), e.Version, e.HistoryLen, formatTime(e.EnteredAt), formatTime(e.UpdatedAt), w.EntityID, w.Base, e.MachineID)
 	if err != nil {
 		return err
 	}

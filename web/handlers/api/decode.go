@@ -56,11 +56,14 @@ func decodeJSON(c echo.Context, dst any) error {
 	if d := jsonDepth(body); d > maxBodyDepth {
 		return store.Errorf(store.EINVALID, "the JSON is nested %d levels deep; the limit is %d", d, maxDepth)
 	}
-	if err := unknownFields(body, dst); err != nil {
-		return err
-	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		// an unknown member is found by comparing the body's members with
+		// dst's fields (the decoder's error for it has no type to match)
+		if uerr := unknownFields(body, dst); uerr != nil {
+			return uerr
+		}
 		return jsonError(body, err)
 	}
 	if dec.More() {
