@@ -31,14 +31,16 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit(bodyLimit))
 	e.Use(unescapeParams)
 	e.Use(s.crossSite)
+	e.Use(s.authenticate)
 
 	st := s.cfg.Store
 	eng := &api.Engine{Store: st}
-	machines := &api.Machines{Store: st}
-	entities := &api.Entities{Store: st}
+	machines := &api.Machines{Store: st, Actor: actorOf}
+	entities := &api.Entities{Store: st, Actor: actorOf}
 	shares := &api.Shares{Store: st, BaseURL: s.baseURL}
 	docs := handlers.APIDocs{Document: api.OpenAPIDocument()}
 	pages := &handlers.Pages{Store: st, Clock: s.cfg.Clock, BaseURL: s.baseURL}
+	accounts := &handlers.Accounts{Store: st, Clock: s.cfg.Clock, SecureCookie: s.secureCookie}
 	for _, ex := range Examples() {
 		pages.Templates = append(pages.Templates, handlers.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
 	}
@@ -66,6 +68,19 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/entities/:id/send", pages.EntitySend)
 	e.GET("/s/:id", pages.SharePage)
 	e.GET("/draft", pages.DraftPage)
+
+	// accounts (who may call what: accessRules)
+	e.GET("/login", accounts.LoginPage)
+	e.POST("/login", accounts.LogIn)
+	e.POST("/logout", accounts.LogOut)
+	e.GET("/tokens", accounts.Tokens)
+	e.POST("/tokens", accounts.CreateToken)
+	e.POST("/tokens/revoke", accounts.RevokeToken)
+	e.GET("/users", accounts.Users)
+	e.POST("/users", accounts.AddUser)
+	e.POST("/users/role", accounts.SetRole)
+	e.POST("/users/password", accounts.ResetPassword)
+	e.POST("/users/remove", accounts.RemoveUser)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", api.OpenAPI)

@@ -36,6 +36,7 @@ type PageStore interface {
 	ListEntities(ctx context.Context, f store.EntityFilter) ([]*store.Entity, error)
 	SendEvent(ctx context.Context, entityID string, ev store.Event) (*store.Outcome, error)
 	History(ctx context.Context, entityID string, q store.HistoryQuery) (*store.HistoryPage, error)
+	Revisions(ctx context.Context, id string) ([]store.RevisionInfo, error)
 }
 
 // Template is a starting point offered by "New machine".
@@ -238,6 +239,9 @@ func (h *Pages) Workspace(c echo.Context) error {
 		Mode: "machine", MachineID: m.ID, Name: m.Name, Version: m.Version, Revision: m.Revision, YAML: m.YAML,
 		Analysis: Analyze(m.YAML),
 		Data:     workspaceData{Mode: "machine", MachineID: m.ID, Revision: m.Revision, YAML: m.YAML},
+	}
+	if revs, err := h.Store.Revisions(c.Request().Context(), m.ID); err == nil && len(revs) > 0 && revs[0].Revision == m.Revision {
+		v.Author = revs[0].Author
 	}
 	return Render(c, http.StatusOK, templates.WorkspacePage(v))
 }
