@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -382,5 +383,54 @@ func TestTokensPage(t *testing.T) {
 				t.Fatalf("a viewer revokes ada's token: %d", r.status)
 			}
 		}
+	}
+}
+
+// TestOpenAPIDeclaresBearer: the OpenAPI document declares the bearer
+// scheme for every operation but /health, with a 401 answer, and /docs says
+// how to get a token.
+func TestOpenAPIDeclaresBearer(t *testing.T) {
+	ts := newTeamServer(t, nil, store.Options{NoScheduler: true})
+	viewer := ts.actors[store.RoleViewer]
+	r := send(t, "GET", ts.base+"/api/v1/openapi.json", nil, as(viewer, true))
+	wantStatus(t, r, 200)
+	var doc struct {
+		Security   []map[string][]string `json:"security"`
+		Components struct {
+			SecuritySchemes map[string]struct{ Type, Scheme string } `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	type operation struct {
+		Security  *[]map[string][]string `json:"security"`
+		Responses map[string]any         `json:"responses"`
+	}
+	if err := json.Unmarshal(r.body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if b := doc.Components.SecuritySchemes["bearer"]; b.Type != "http" || b.Scheme != "bearer" || len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
+		t.Fatalf("bearer scheme %+v, security %v", b, doc.Security)
+	}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op operation
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatal(err)
+			}
+			open := op.Security != nil && len(*op.Security) == 0
+			if open != (path == "/health") {
+				t.Errorf("%s %s: open to anyone %v", method, path, open)
+			}
+			if _, ok := op.Responses["401"]; !ok && !open {
+				t.Errorf("%s %s declares no 401", method, path)
+			}
+		}
+	}
+	page := string(send(t, "GET", ts.base+"/docs", nil, as(viewer, false)).body)
+	if !strings.Contains(page, `data-testid="docs-auth"`) || !strings.Contains(page, "stator tokens create") {
+		t.Fatal("/docs does not say how to get a token")
 	}
 }
