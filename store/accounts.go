@@ -120,14 +120,20 @@ const (
 	SessionMaxLife = 7 * 24 * time.Hour
 )
 
-// Limits of account names, token labels and passwords.
+// Limits of user names, token labels and passwords.
 const (
-	MaxNameRunes      = 64
-	MinPasswordRunes  = 8
-	MaxPasswordBytes  = 1024
-	AnonymousActor    = "anonymous"
-	tokenSecretPrefix = "stator_"
+	MaxNameRunes     = 64
+	MinPasswordRunes = 8
+	MaxPasswordBytes = 1024
 )
+
+// AnonymousActor is the actor of writes made with no principal (before
+// accounts exist).
+const AnonymousActor = "anonymous"
+
+// tokenSecretPrefix starts every token, so that secret scanners and people
+// recognise one (and a cookie or a password is never looked up as a token).
+const tokenSecretPrefix = "stator_"
 
 // Errors of accounts.
 var (

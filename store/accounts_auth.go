@@ -132,6 +132,9 @@ func tooManyLogIns(wait time.Duration) *Error {
 // work: a password hash is verified either way. Repeated failures for a name
 // or from an address (addr, "" when unknown) are slowed down: ERATELIMIT
 // with Fields["retry_after"] in seconds, before any password is checked.
+// Each attempt counts as a failure until its password is found right, so
+// parallel guesses are all counted; hence at most 5 log-ins of one name may
+// be under way at once.
 func (s *Store) LogIn(ctx context.Context, name, password, addr string) (*NewSession, error) {
 	now := s.clock.Now()
 	keys := throttleKeys(name, addr)

@@ -164,6 +164,9 @@ func (h *Accounts) usersView(c echo.Context) (templates.UsersView, error) {
 	if p := store.PrincipalFrom(ctx); p != nil {
 		v.Self = p.Name
 	}
+	if len(users) == 0 {
+		v.Role = string(store.RoleAdmin) // the first user must be one
+	}
 	for _, u := range users {
 		created, iso := h.when(u.CreatedAt)
 		v.Users = append(v.Users, templates.UserRow{Name: u.Name, Role: string(u.Role), Created: created, CreatedISO: iso})
