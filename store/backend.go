@@ -94,6 +94,10 @@ type Backend interface {
 	// (ids are content hashes), which is not an error.
 	PutShare(ctx context.Context, sh *Share) error
 	GetShare(ctx context.Context, id string) (*Share, error)
+
+	// AccountBackend is the SQL of users, sessions, tokens and log-in
+	// throttling (store/accounts.go).
+	AccountBackend
 }
 
 // RevisionInfo describes one revision of a machine.

@@ -60,7 +60,7 @@ func (s *Store) CreateEntity(ctx context.Context, ne NewEntity) (*Entity, error)
 		e.Timers = append(e.Timers, Timer{EntityID: e.ID, Trigger: t.Trigger, Kind: t.Kind, State: t.State, AfterMs: t.AfterMs, DueAt: t.Due})
 	}
 	first := &HistoryRecord{Seq: 1, Trigger: CreatedTrigger, Payload: ctxJSON, TargetState: e.State, Success: true,
-		Actions: []byte("[]"), Actor: actorOr(ne.Actor), At: now}
+		Actions: []byte("[]"), Actor: actorOf(ctx, ne.Actor), At: now}
 	if err := s.db.InsertEntity(ctx, e, first); err != nil {
 		return nil, err
 	}
@@ -84,13 +84,6 @@ func (s *Store) contextJSON(c engine.Context) ([]byte, error) {
 			Message: "the context would be " + strconv.Itoa(len(b)) + " bytes of JSON; the limit is " + strconv.Itoa(s.opts.Limits.MaxContextBytes)}
 	}
 	return b, nil
-}
-
-func actorOr(a string) string {
-	if a == "" {
-		return "anonymous"
-	}
-	return a
 }
 
 // GetEntity returns an entity with its pending timers.

@@ -215,7 +215,7 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 	detached := res.Detach()
 	h := &HistoryRecord{Seq: after.HistoryLen, Trigger: ev.Trigger, Payload: payloadJSON, SourceState: e.State,
 		TargetState: after.State, Success: res.Success, ByTimer: timerID > 0, IdempotencyKey: ev.IdempotencyKey,
-		Actor: actorOr(ev.Actor), At: now}
+		Actor: actorOf(ctx, ev.Actor), At: now}
 	if res.Error != nil {
 		h.Error, _ = json.Marshal(res.Error)
 	}

@@ -16,7 +16,8 @@ type SaveOptions struct {
 	// has moved past it the save is refused (ErrConflict with
 	// Fields["head_revision"]) and nothing is written. 0 accepts any head.
 	BaseRevision int
-	// Author is who saves (a user or a token's label; "" for anonymous).
+	// Author is who saves (a user or a token's label); "" records the
+	// principal of the context (NewContext), else "anonymous".
 	Author string
 }
 
@@ -38,7 +39,8 @@ func (s *Store) CreateMachine(ctx context.Context, text string) (*Machine, error
 	return s.CreateMachineAs(ctx, text, "")
 }
 
-// CreateMachineAs is CreateMachine recording the author of revision 1.
+// CreateMachineAs is CreateMachine recording the author of revision 1 (""
+// records the principal of the context, else "anonymous").
 func (s *Store) CreateMachineAs(ctx context.Context, text, author string) (*Machine, error) {
 	em, err := loadMachine(text)
 	if err != nil {
@@ -47,7 +49,7 @@ func (s *Store) CreateMachineAs(ctx context.Context, text, author string) (*Mach
 	now := s.clock.Now().UTC()
 	m := &Machine{ID: newID(10), Name: em.Name(), Version: em.Version(), Description: em.Description(), Revision: 1,
 		YAML: text, Hash: hashText(text), CreatedAt: now, UpdatedAt: now}
-	if err := s.db.InsertMachine(ctx, m, author); err != nil {
+	if err := s.db.InsertMachine(ctx, m, actorOf(ctx, author)); err != nil {
 		return nil, err
 	}
 	s.cache.put(revKey{m.ID, 1}, em)
@@ -82,7 +84,7 @@ func (s *Store) SaveMachine(ctx context.Context, id, text string, o SaveOptions)
 	now := s.clock.Now().UTC()
 	next := &Machine{ID: id, Name: em.Name(), Version: em.Version(), Description: em.Description(),
 		YAML: text, Hash: hash, CreatedAt: cur.CreatedAt, UpdatedAt: now}
-	rev, err := s.db.InsertRevision(ctx, id, cur.Revision, next, o.Author)
+	rev, err := s.db.InsertRevision(ctx, id, cur.Revision, next, actorOf(ctx, o.Author))
 	if err != nil {
 		var e *Error
 		if o.BaseRevision == 0 && errors.As(err, &e) && e.Fields["head_revision"] != nil {

@@ -236,7 +236,7 @@ func (s *Store) migrateOne(ctx context.Context, e *Entity, target *engine.Machin
 		if why != "" {
 			return migrated{blocked: why}, nil
 		}
-		w, err := s.migrationWrite(cur, to, target, mg)
+		w, err := s.migrationWrite(ctx, cur, to, target, mg)
 		if err != nil {
 			return migrated{}, err
 		}
@@ -260,7 +260,7 @@ func (s *Store) migrateOne(ctx context.Context, e *Entity, target *engine.Machin
 }
 
 // migrationWrite is the write that moves an entity to the target revision.
-func (s *Store) migrationWrite(cur *Entity, to string, target *engine.Machine, mg Migration) (*EventWrite, error) {
+func (s *Store) migrationWrite(ctx context.Context, cur *Entity, to string, target *engine.Machine, mg Migration) (*EventWrite, error) {
 	now := s.clock.Now().UTC()
 	after := *cur
 	after.Revision, after.State = mg.ToRevision, to
@@ -284,6 +284,6 @@ func (s *Store) migrationWrite(cur *Entity, to string, target *engine.Machine, m
 	}
 	payload, _ := json.Marshal(map[string]int{"from_revision": cur.Revision, "to_revision": mg.ToRevision})
 	w.History = &HistoryRecord{Seq: after.HistoryLen, Trigger: MigratedTrigger, Payload: payload, SourceState: cur.State,
-		TargetState: to, Success: true, Actions: []byte("[]"), Actor: actorOr(mg.Actor), At: now}
+		TargetState: to, Success: true, Actions: []byte("[]"), Actor: actorOf(ctx, mg.Actor), At: now}
 	return w, nil
 }

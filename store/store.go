@@ -37,6 +37,7 @@ type Store struct {
 	closed sync.Once
 	// Metrics, when set, is told what the store does (SPEC 13 /metrics).
 	metrics Metrics
+	acct    *accountState
 }
 
 // Options configure a store. The zero value is usable.
@@ -60,6 +61,12 @@ type Options struct {
 	Limits Limits
 	// Metrics, when set, is told about events, batches and timers.
 	Metrics Metrics
+	// Argon2 is the cost of new password hashes; default DefaultArgon2.
+	Argon2 Argon2Params
+	// CredentialTTL is how long an answer about a session or a token is
+	// kept in memory (default 5 s): the longest a token revoked or a user
+	// removed on another instance still works here.
+	CredentialTTL time.Duration
 }
 
 // Limits bound what the store accepts (SPEC 11).
@@ -105,6 +112,12 @@ func New(db Backend, opts Options) *Store {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 32
 	}
+	if opts.Argon2 == (Argon2Params{}) {
+		opts.Argon2 = DefaultArgon2()
+	}
+	if opts.CredentialTTL <= 0 {
+		opts.CredentialTTL = 5 * time.Second
+	}
 	d := DefaultLimits()
 	if opts.Limits.MaxContextBytes <= 0 {
 		opts.Limits.MaxContextBytes = d.MaxContextBytes
@@ -120,6 +133,7 @@ func New(db Backend, opts Options) *Store {
 		events: make(chan *writeReq, 4*opts.MaxBatch),
 		wake:   make(chan struct{}, 1),
 		quit:   make(chan struct{}),
+		acct:   newAccountState(opts.CredentialTTL),
 	}
 	s.wg.Add(1)
 	go s.writer()

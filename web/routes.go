@@ -32,20 +32,22 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(unescapeParams)
 	e.Use(s.crossSite)
 	e.Use(readForms)
+	e.Use(s.authenticate)
 
 	st := s.cfg.Store
 	eng := &api.Engine{Store: st}
-	machines := &api.Machines{Store: st}
-	entities := &api.Entities{Store: st}
-	revisions := &api.Revisions{Store: st}
+	machines := &api.Machines{Store: st, Actor: actorOf}
+	entities := &api.Entities{Store: st, Actor: actorOf}
+	revisions := &api.Revisions{Store: st, Actor: actorOf}
 	shares := &api.Shares{Store: st, BaseURL: s.baseURL}
 	docs := pages.APIDocs{Document: api.OpenAPIDocument()}
-	machinePages := &pages.Machines{Store: st, Clock: s.cfg.Clock}
+	machinePages := &pages.Machines{Store: st, Clock: s.cfg.Clock, Actor: actorOf}
+	accounts := &pages.Accounts{Store: st, Clock: s.cfg.Clock, SecureCookie: s.secureCookie}
 	for _, ex := range Examples() {
 		machinePages.Templates = append(machinePages.Templates, pages.Template{Name: ex.Name, YAML: ex.YAML, Description: ex.Description})
 	}
 	sharePages := &pages.Shares{Store: st, BaseURL: s.baseURL}
-	entityPages := &pages.Entities{Store: st, Clock: s.cfg.Clock}
+	entityPages := &pages.Entities{Store: st, Clock: s.cfg.Clock, Actor: actorOf}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
@@ -72,6 +74,19 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/entities/:id/send", entityPages.EntitySend)
 	e.GET("/s/:id", sharePages.SharePage)
 	e.GET("/draft", sharePages.DraftPage)
+
+	// accounts (who may call what: accessRules)
+	e.GET("/login", accounts.LoginPage)
+	e.POST("/login", accounts.LogIn)
+	e.POST("/logout", accounts.LogOut)
+	e.GET("/tokens", accounts.Tokens)
+	e.POST("/tokens", accounts.CreateToken)
+	e.POST("/tokens/revoke", accounts.RevokeToken)
+	e.GET("/users", accounts.Users)
+	e.POST("/users", accounts.AddUser)
+	e.POST("/users/role", accounts.SetRole)
+	e.POST("/users/password", accounts.ResetPassword)
+	e.POST("/users/remove", accounts.RemoveUser)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", api.OpenAPI)

@@ -449,7 +449,7 @@ func TestForwardedForIsNotBelieved(t *testing.T) {
 
 // TestWideBindWarns: listening on every interface says so in the log.
 func TestWideBindWarns(t *testing.T) {
-	ts := startTestServer(t, serverOptions{config: web.Config{Addr: "0.0.0.0:0"}})
+	ts := startTestServer(t, serverOptions{config: web.Config{Addr: "0.0.0.0:0", InsecureNoAuth: true}})
 	warned := false
 	for _, rec := range ts.logs.records(t) {
 		if rec["level"] == "WARN" && strings.Contains(fmt.Sprint(rec["msg"]), "non-loopback") {

@@ -34,6 +34,8 @@ type Store interface {
 	pages.MachineStore
 	pages.ShareStore
 	pages.EntityStore
+	pages.AccountStore
+	AccountStore
 	CountMachines(ctx context.Context) (int, error)
 	Ready(ctx context.Context) error
 	PendingTimers(ctx context.Context) (int, error)
@@ -65,6 +67,10 @@ type Config struct {
 	Metrics *Metrics
 	// DBStats reports the database pool's use for /metrics (optional).
 	DBStats func() sql.DBStats
+	// InsecureNoAuth lets the server listen on an address other machines
+	// reach with no user in the database (--insecure-no-auth), with a
+	// warning in the log; without it, it refuses to start (SPEC 12.2).
+	InsecureNoAuth bool
 }
 
 // Server serves Stator over HTTP.
@@ -77,6 +83,7 @@ type Server struct {
 	done   chan error
 	hosts  *hostList
 	shares *rateLimiter
+	access *access
 }
 
 // MaxBodyBytes is the request body limit (SPEC 11): exactly 1 MiB.
@@ -120,6 +127,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hosts = newHostList(cfg.Addr, s.public, cfg.AllowedHosts)
 	s.echo = s.routes()
+	s.access = newAccess(s.echo)
 	if err := seedExamples(ctx, cfg.Store, cfg.Logger); err != nil {
 		return nil, fmt.Errorf("seed examples: %w", err)
 	}
@@ -134,6 +142,10 @@ func (s *Server) Open() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	if err := s.checkAccounts(context.Background(), ln.Addr()); err != nil {
+		ln.Close()
+		return err
 	}
 	s.ln = ln
 	s.hosts.addListener(ln.Addr())

@@ -1,7 +1,9 @@
 // Command web serves Stator: the web app, the REST API and the entity store.
 //
 //	web [--addr 127.0.0.1:8080] [--db stator.db | postgres://...] [--public-url URL] [--trust-proxy]
-//	    [--log-format text|json] [--log-level info]
+//	    [--insecure-no-auth] [--log-format text|json] [--log-level info]
+//	web users add|list|remove|role|password ...   (accounts; see runCommand)
+//	web tokens create|list|revoke ...
 //
 // STATOR_ADDR and STATOR_DB set the address and the database when the flags
 // are not given. SIGINT and SIGTERM shut it down gracefully.
@@ -29,13 +31,23 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		fmt.Fprintln(os.Stderr, "stator:", err)
-		os.Exit(1)
+	if err := runCommand(ctx, os.Args[1:], os.Getenv, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}); err != nil {
+		os.Exit(report(os.Stderr, err))
 	}
+}
+
+// report writes why the command failed and returns its exit code: 2 for a
+// command line to correct (the usage is shown), 1 otherwise.
+func report(w io.Writer, err error) int {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(w, err)
+		return 2
+	}
+	fmt.Fprintln(w, "stator:", err)
+	return 1
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
@@ -47,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	trustProxy := fs.Bool("trust-proxy", envOr(getenv, "STATOR_TRUST_PROXY", "") == "true", "believe X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (env STATOR_TRUST_PROXY=true)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	insecureNoAuth := fs.Bool("insecure-no-auth", envOr(getenv, "STATOR_INSECURE_NO_AUTH", "") == "true",
+		"serve an address other machines reach even with no user in the database: anyone may change everything (env STATOR_INSECURE_NO_AUTH=true)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,11 +94,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}()
 	logger.Info("database ready", "dialect", st.Dialect(), "db", redactDB(*dbPath))
 	srv, err := web.New(ctx, web.Config{Addr: *addr, Store: st, Logger: logger, PublicURL: *publicURL, TrustProxy: *trustProxy,
-		Metrics: metrics, DBStats: dbStats})
+		Metrics: metrics, DBStats: dbStats, InsecureNoAuth: *insecureNoAuth})
 	if err != nil {
 		return err
 	}
-	return srv.Run(ctx)
+	err = srv.Run(ctx)
+	if errors.Is(err, web.ErrNoUsers) {
+		return fmt.Errorf("%w\n  the command: stator users add NAME --role admin --db %s", err, redactDB(*dbPath))
+	}
+	return err
 }
 
 // openStore opens the database --db names: a postgres:// URL is PostgreSQL,

@@ -27,11 +27,17 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("STATOR_TEST_CHILD") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := run(ctx, strings.Fields(os.Getenv("STATOR_TEST_ARGS")), os.Getenv, os.Stderr)
+		args := strings.Fields(os.Getenv("STATOR_TEST_ARGS"))
+		if argv := os.Getenv("STATOR_TEST_ARGV"); argv != "" { // arguments with spaces, as JSON
+			if err := json.Unmarshal([]byte(argv), &args); err != nil {
+				fmt.Fprintln(os.Stderr, "child: STATOR_TEST_ARGV:", err)
+				os.Exit(2)
+			}
+		}
+		err := runCommand(ctx, args, os.Getenv, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 		stop()
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
+			os.Exit(report(os.Stderr, err))
 		}
 		os.Exit(0)
 	}

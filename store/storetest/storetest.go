@@ -49,6 +49,17 @@ func Run(t *testing.T, open Opener) {
 		{"ListAndStats", testListAndStats},
 		{"Shares", testShares},
 		{"Ready", testReady},
+		{"Users", testUsers},
+		{"LogIn", testLogIn},
+		{"SessionExpiry", testSessionExpiry},
+		{"LastAdmin", testLastAdmin},
+		{"RemovedUser", testRemovedUser},
+		{"ResetPassword", testResetPassword},
+		{"Tokens", testTokens},
+		{"LogInThrottle", testLogInThrottle},
+		{"ConcurrentLogIns", testConcurrentLogIns},
+		{"Actors", testActors},
+		{"HasUsers", testHasUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

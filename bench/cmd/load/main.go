@@ -9,6 +9,11 @@
 //
 //	go build -o bin/stator ./cmd/web && cd bench && go run ./cmd/load --bin ../bin/stator
 //
+// With --token the database gets an admin and a token first (through the
+// binary's own `users add` and `tokens create`), and every request carries
+// Authorization: Bearer <token>: the cost of authentication is the
+// difference with a run without it.
+//
 // Every request goes to the loopback address of a server this command started.
 package main
 
@@ -68,6 +73,7 @@ type config struct {
 	keep       bool
 	postgres   string // a PostgreSQL server URL: the load runs on a fresh database there
 	instances  int    // servers on the one database; clients are spread over them
+	token      bool   // send a bearer token with every request (accounts on)
 }
 
 func main() {
@@ -81,6 +87,7 @@ func main() {
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database and server log)")
 	flag.StringVar(&c.postgres, "postgres", "", "run on PostgreSQL: the URL of a server (a fresh database is created there and dropped after), e.g. $STATOR_TEST_POSTGRES")
 	flag.IntVar(&c.instances, "instances", 1, "server processes on the one database (PostgreSQL only for more than 1); clients are spread over them")
+	flag.BoolVar(&c.token, "token", false, "turn accounts on (a user and a token made with the binary's subcommands) and send Authorization: Bearer <token> with every request")
 	flag.Parse()
 	if c.instances > 1 && c.postgres == "" {
 		fmt.Fprintln(os.Stderr, "load: several --instances need --postgres (SQLite is one process's database)")
@@ -128,6 +135,15 @@ func run(c config) (ok bool, err error) {
 		db = url
 	}
 	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s; load average %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), loadAvg())
+	auth := ""
+	if c.token {
+		token, err := makeToken(c.bin, db)
+		if err != nil {
+			return false, err
+		}
+		auth = "Bearer " + token
+		fmt.Println("accounts: on; every request carries a bearer token (made with `users add` and `tokens create`)")
+	}
 
 	var srvs []*server
 	defer func() {
@@ -151,12 +167,12 @@ func run(c config) (ok bool, err error) {
 		Transport: &http.Transport{MaxIdleConns: c.clients * 2, MaxIdleConnsPerHost: c.clients * 2, IdleConnTimeout: time.Minute},
 		Timeout:   30 * time.Second,
 	}
-	ids, err := setup(client, srvs[0].url, c.entities)
+	ids, err := setup(client, srvs[0].url, c.entities, auth)
 	if err != nil {
 		return false, err
 	}
 
-	st := drive(client, srvs, ids, c)
+	st := drive(client, srvs, ids, c, auth)
 	var hwm, rss int64
 	for _, srv := range srvs {
 		h, r := procMemory(srv.cmd.Process.Pid)
@@ -280,13 +296,44 @@ func startServer(c config, dir, db string, i int) (*server, error) {
 	}
 }
 
+// makeToken adds an admin to the database and makes a token for it with the
+// server binary's own commands, and returns the token.
+func makeToken(bin, db string) (string, error) {
+	add := exec.Command(bin, "users", "add", "load", "--role", "admin", "--db", db)
+	add.Stdin = strings.NewReader("load-test-password\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("users add: %v: %s", err, out)
+	}
+	create := exec.Command(bin, "tokens", "create", "load", "--label", "load", "--db", db)
+	var stderr bytes.Buffer
+	create.Stderr = &stderr
+	out, err := create.Output()
+	if err != nil {
+		return "", fmt.Errorf("tokens create: %v: %s", err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// post sends a JSON body with the Authorization header auth ("" for none).
+func post(client *http.Client, url, auth string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	return client.Do(req)
+}
+
 // setup creates the machine and the entities through the API.
-func setup(client *http.Client, base string, n int) ([]string, error) {
+func setup(client *http.Client, base string, n int, auth string) ([]string, error) {
 	t0 := time.Now()
 	var m struct {
 		ID string `json:"id"`
 	}
-	if err := postJSON(client, base+"/api/v1/machines", map[string]string{"yaml": loadMachine}, http.StatusCreated, &m); err != nil {
+	if err := postJSON(client, base+"/api/v1/machines", auth, map[string]string{"yaml": loadMachine}, http.StatusCreated, &m); err != nil {
 		return nil, fmt.Errorf("create the machine: %w", err)
 	}
 	ids := make([]string, n)
@@ -306,7 +353,7 @@ func setup(client *http.Client, base string, n int) ([]string, error) {
 					return
 				}
 				body := map[string]any{"id": ids[i], "machine_id": m.ID, "context": map[string]any{"order_qty": 100}}
-				if err := postJSON(client, base+"/api/v1/entities", body, http.StatusCreated, nil); err != nil {
+				if err := postJSON(client, base+"/api/v1/entities", auth, body, http.StatusCreated, nil); err != nil {
 					errs <- fmt.Errorf("create entity %s: %w", ids[i], err)
 					return
 				}
@@ -322,12 +369,12 @@ func setup(client *http.Client, base string, n int) ([]string, error) {
 	return ids, nil
 }
 
-func postJSON(client *http.Client, url string, body any, want int, out any) error {
+func postJSON(client *http.Client, url, auth string, body any, want int, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	res, err := client.Post(url, "application/json", bytes.NewReader(b))
+	res, err := post(client, url, auth, b)
 	if err != nil {
 		return err
 	}
@@ -359,7 +406,7 @@ type stats struct {
 }
 
 // drive runs the clients for warm-up + duration, printing progress every second.
-func drive(client *http.Client, srvs []*server, ids []string, c config) *stats {
+func drive(client *http.Client, srvs []*server, ids []string, c config, auth string) *stats {
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
@@ -385,7 +432,7 @@ func drive(client *http.Client, srvs []*server, ids []string, c config) *stats {
 				buf = strconv.AppendInt(buf, int64(100+k%7), 10)
 				buf = append(buf, `}}`...)
 				t0 := time.Now()
-				res, err := client.Post(url(w, id), "application/json", bytes.NewReader(buf))
+				res, err := post(client, url(w, id), auth, buf)
 				if err != nil {
 					transport++
 					bad.Add(1)

@@ -46,9 +46,10 @@ type oaDoc struct {
 	}
 	Paths      map[string]map[string]json.RawMessage
 	Components struct {
-		Schemas    map[string]oaSchema
-		Responses  map[string]struct{ Description string }
-		Parameters map[string]oaParam
+		Schemas         map[string]oaSchema
+		Responses       map[string]struct{ Description string }
+		Parameters      map[string]oaParam
+		SecuritySchemes map[string]struct{ Description string }
 	}
 }
 
@@ -93,7 +94,8 @@ func docsView(raw []byte) (templates.DocsView, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return templates.DocsView{}, err
 	}
-	v := templates.DocsView{Title: doc.Info.Title, Version: doc.Info.Version, Description: doc.Info.Description}
+	v := templates.DocsView{Title: doc.Info.Title, Version: doc.Info.Version, Description: doc.Info.Description,
+		Auth: doc.Components.SecuritySchemes["bearer"].Description}
 	groups := map[string]*templates.DocsGroup{}
 	for _, t := range doc.Tags {
 		v.Groups = append(v.Groups, templates.DocsGroup{Name: t.Name, Description: t.Description})

@@ -23,6 +23,7 @@ type MachineStore interface {
 	SaveMachine(ctx context.Context, id, text string, o store.SaveOptions) (*store.Machine, error)
 	ListMachines(ctx context.Context) ([]store.MachineSummary, error)
 	DeleteMachine(ctx context.Context, id string, cascade bool) error
+	Revisions(ctx context.Context, id string) ([]store.RevisionInfo, error)
 }
 
 // Machines serves the machines page and the workspace of a machine.

@@ -26,6 +26,9 @@ func (h *Machines) Workspace(c echo.Context) error {
 		Analysis: Analyze(m.YAML),
 		Data:     templates.WorkspaceData{Mode: "machine", MachineID: m.ID, Revision: m.Revision, YAML: m.YAML},
 	}
+	if revs, err := h.Store.Revisions(c.Request().Context(), m.ID); err == nil && len(revs) > 0 && revs[0].Revision == m.Revision {
+		v.Author = revs[0].Author
+	}
 	return Render(c, http.StatusOK, templates.WorkspacePage(v))
 }
 
