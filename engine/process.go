@@ -54,20 +54,22 @@ type run struct {
 	m           *Machine
 	env         Context
 	values      GuardValues
-	opts        *ProcessOptions // nil for Process
+	done        <-chan struct{} // ProcessOptions.Done
 	anyCand     bool
 	firstFailed string // first guard that failed on the first candidate
 	notFound    string // an unbound guard with no value in strict mode
 	stop        stopKind
-	vm          *evalVM // taken from the machine's pool for this call
-	meter       guardMeter
+	vm          *evalVM    // taken from the machine's pool for this call
+	meter       guardMeter // its budget takes the defaults at the first expression guard
 }
 
 func (m *Machine) process(r *Result, state, trigger string, ctx Context, opts *ProcessOptions) {
-	x := run{m: m, opts: opts}
+	// run keeps copies of the options, not a pointer to them, so that they
+	// can stay on the caller's stack
+	x := run{m: m}
 	var payload Context
 	if opts != nil {
-		x.values, payload = opts.GuardValues, opts.Payload
+		x.values, payload, x.done, x.meter.budget = opts.GuardValues, opts.Payload, opts.Done, opts.Budget
 	}
 	m.processRun(&x, r, state, trigger, ctx, payload)
 	if x.vm != nil {
@@ -215,18 +217,10 @@ func (x *run) candidate(r *Result, c cand) bool {
 func (x *run) evalExpr(ce *compiledExpr, vals *traceLog) (ok bool, reason string, nv int) {
 	if x.vm == nil { // one VM per call, taken at the first expression guard
 		x.vm = x.m.pool.get()
-		var b GuardBudget
-		if x.opts != nil {
-			b = x.opts.Budget
-		}
-		x.meter.budget = b.withDefaults()
+		x.meter.budget = x.meter.budget.withDefaults()
 	}
 	opsCap, memCap := x.meter.caps()
-	var done <-chan struct{}
-	if x.opts != nil {
-		done = x.opts.Done
-	}
-	x.vm.begin(opsCap, memCap, done)
+	x.vm.begin(opsCap, memCap, x.done)
 	ok, reason, nv = ce.eval(x.vm, x.env, vals)
 	switch {
 	case x.vm.halt == haltCancelled:
@@ -239,11 +233,11 @@ func (x *run) evalExpr(ce *compiledExpr, vals *traceLog) (ok bool, reason string
 
 // cancelled reports whether the caller is gone, and stops the call if so.
 func (x *run) cancelled() bool {
-	if x.opts == nil || x.opts.Done == nil {
+	if x.done == nil {
 		return false
 	}
 	select {
-	case <-x.opts.Done:
+	case <-x.done:
 		x.stop = stopCancelled
 		return true
 	default:
