@@ -237,22 +237,44 @@ func TestGuardTraceBounded(t *testing.T) {
 	}
 }
 
-// TestGuardTraceChecksBounded: a transition with more guard checks than one
-// trace holds is left out of the trace (and counted), whatever it decided.
+// TestGuardTraceChecksBounded: a transition with more guard checks or more
+// operand values than one trace holds is left out of the trace (and
+// counted), whatever it decided.
 func TestGuardTraceChecksBounded(t *testing.T) {
-	names := strings.TrimSuffix(strings.Repeat("g, ", 1100), ", ")
-	text := "meta: {machine_name: many}\nguards: {g: \"x > 0\"}\nstates:\n  - {name: a, type: initial}\n  - {name: b}\n" +
-		"transitions:\n  - {trigger: go, source: a, dest: b, guards: [" + names + "]}\n  - {trigger: go, source: a, dest: a}\n"
-	m, problems, err := engine.Load([]byte(text))
-	if err != nil {
-		t.Fatalf("load: %v", problems)
+	var keys []string
+	ctx := engine.Context{}
+	for i := range 30 {
+		keys = append(keys, fmt.Sprintf("k%d", i))
+		ctx[keys[i]] = i
 	}
-	res := m.Process("a", "go", engine.Context{"x": 1})
-	if !res.Success || res.TargetState != "b" {
-		t.Fatalf("result %v %v, want b", res.TargetState, res.Err())
+	tests := []struct {
+		name       string
+		guard      string
+		guards     int
+		wantTraced int
+	}{
+		{name: "1024 guard checks fit", guard: "k1 > 0", guards: 1024, wantTraced: 1},
+		{name: "1025 guard checks do not", guard: "k1 > 0", guards: 1025},
+		{name: "1020 operand values fit", guard: strings.Join(keys, " + ") + " > 0", guards: 34, wantTraced: 1},
+		{name: "1050 operand values do not", guard: strings.Join(keys, " + ") + " > 0", guards: 35},
 	}
-	if got := len(res.GuardTrace()); got != 0 || res.Metadata.GuardTraceSkipped != 1 {
-		t.Errorf("%d traced, %d skipped; want 0 and 1", got, res.Metadata.GuardTraceSkipped)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			names := strings.TrimSuffix(strings.Repeat("g, ", tc.guards), ", ")
+			text := fmt.Sprintf("meta: {machine_name: many}\nguards: {g: %q}\nstates:\n  - {name: a, type: initial}\n  - {name: b}\n", tc.guard) +
+				"transitions:\n  - {trigger: go, source: a, dest: b, guards: [" + names + "]}\n"
+			m, problems, err := engine.Load([]byte(text))
+			if err != nil {
+				t.Fatalf("load: %v", problems)
+			}
+			res := m.Process("a", "go", ctx)
+			if !res.Success || res.TargetState != "b" {
+				t.Fatalf("result %v %v, want b", res.TargetState, res.Err())
+			}
+			if got, skipped := len(res.GuardTrace()), res.Metadata.GuardTraceSkipped; got != tc.wantTraced || got+skipped != 1 {
+				t.Errorf("%d traced, %d skipped; want %d traced of 1", got, skipped, tc.wantTraced)
+			}
+		})
 	}
 }
 

@@ -40,7 +40,8 @@ func cutValue(v any) any {
 	if !isString {
 		b, err := json.Marshal(v)
 		if err != nil {
-			text = fmt.Sprint(v)
+			// not fmt.Sprint: a Go value may contain itself
+			text = fmt.Sprintf("a %T that is not JSON: %v", v, err)
 		} else {
 			text = string(b)
 		}
