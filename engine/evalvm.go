@@ -56,7 +56,7 @@ func bindProgram(prog *vm.Program) (exprProgram, *file.Error) {
 		name := builtinAt(prog.Node(), locs[i])
 		id, ok := builtin.Index[name]
 		slot := p.args[i]
-		if !ok || builtin.Builtins[id].Func == nil || slot < 0 || slot > len(p.code) {
+		if !ok || builtin.Builtins[id].Func == nil || slot < 0 || slot >= len(p.code) {
 			return p, &file.Error{Location: locs[i], Message: "this call cannot be bound to a function"}
 		}
 		for len(p.funcs) <= slot {

@@ -139,7 +139,7 @@ func FuzzExpression(f *testing.F) {
 			}
 			return
 		}
-		res := m.Process("a", "check", ctx)
+		res := m.ProcessWith("a", "check", ctx, fuzzOptions)
 		if !res.Success && res.Error.Code != engine.ErrCodeGuardRejected {
 			t.Fatalf("result %v", res.Err())
 		}
@@ -147,7 +147,7 @@ func FuzzExpression(f *testing.F) {
 		if len(trace) != 1 || len(trace[0].Guards) != 1 || trace[0].Guards[0].Guard != src || trace[0].Guards[0].Passed != res.Success {
 			t.Fatalf("trace %+v for %v", trace, res.Success)
 		}
-		again := m.Process("a", "check", ctx)
+		again := m.ProcessWith("a", "check", ctx, fuzzOptions)
 		if !reflect.DeepEqual(again.GuardTrace(), trace) {
 			t.Fatalf("not deterministic: %+v then %+v", trace, again.GuardTrace())
 		}
@@ -161,6 +161,11 @@ func FuzzExpression(f *testing.F) {
 		}
 	})
 }
+
+// fuzzOptions give FuzzExpression a budget a twentieth of the default, so
+// that inputs grown from the attack seeds stay quick to run (and minimize)
+// while still ending on the budget.
+var fuzzOptions = engine.ProcessOptions{Budget: engine.GuardBudget{EvalOps: 50_000, EvalMemory: 200 << 10, TotalOps: 200_000, TotalMemory: 800 << 10}}
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
