@@ -67,6 +67,21 @@ func BenchmarkProcessGuarded(b *testing.B) {
 	}
 }
 
+// BenchmarkProcessGuardedWithOptions is BenchmarkProcessGuarded the way the
+// HTTP layer calls it: through ProcessWith, with a guard budget and a Done
+// channel to stop on (SPEC 11's checks on the success path).
+func BenchmarkProcessGuardedWithOptions(b *testing.B) {
+	m := mustLoad(b, benchOrder)
+	ctx := engine.Context{"fill_qty": 100.0, "order_qty": 100.0, "in_flight": false}
+	opts := engine.ProcessOptions{Budget: engine.DefaultGuardBudget(), Done: make(chan struct{})}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := m.ProcessWith("open", "execution_report", ctx, opts); !r.Success || r.TargetState != "filled" {
+			b.Fatal(r.Error)
+		}
+	}
+}
+
 // benchHierarchy has three levels; the transition is defined on the outermost
 // state and taken from the innermost leaf.
 const benchHierarchy = `

@@ -128,6 +128,41 @@ func ExampleMachine_ProcessWith() {
 	// partially_filled is_partial_fill false {"fill_qty":0,"order_qty":100}
 }
 
+// Guard expressions run within a budget (SPEC 11). A guard that spends more
+// than one evaluation may fails with a reason in the trace; when all of one
+// call's guards spend more than the call may, the call fails with
+// guard_budget_exceeded. Done stops a call whose caller is gone.
+func ExampleMachine_ProcessWith_budget() {
+	m, _, _ := engine.Load([]byte(`
+meta: {machine_name: budget}
+states:
+  - {name: a, type: initial}
+  - {name: b}
+transitions:
+  - {trigger: go, source: a, dest: b, guards: [{expr: "len(s + s + s + s) > 0"}]}
+`))
+	ctx := engine.Context{"s": "a long text"}
+
+	res := m.ProcessWith("a", "go", ctx, engine.ProcessOptions{Budget: engine.GuardBudget{EvalMemory: 30}})
+	fmt.Println(res.Error.Code, res.GuardTrace()[0].Guards[0].Error)
+
+	res = m.ProcessWith("a", "go", ctx, engine.ProcessOptions{Budget: engine.GuardBudget{TotalMemory: 30}})
+	fmt.Println(res.Error.Code, res.Error.Type)
+
+	ctxDone, cancel := context.WithCancel(context.Background())
+	cancel()
+	res = m.ProcessWith("a", "go", ctx, engine.ProcessOptions{Done: ctxDone.Done()})
+	fmt.Println(res.Error.Code, res.Success)
+
+	res = m.ProcessWith("a", "go", ctx, engine.ProcessOptions{})
+	fmt.Println(res.TargetState)
+	// Output:
+	// guard_rejected evaluation budget exceeded
+	// guard_budget_exceeded GuardBudgetExceededError
+	// cancelled false
+	// b
+}
+
 func ExampleSession() {
 	m, _, _ := engine.Load([]byte(orderYAML))
 	s := m.Create(engine.Context{"order_id": "o-1", "order_qty": 100})

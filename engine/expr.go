@@ -16,7 +16,8 @@ import (
 	"github.com/expr-lang/expr/vm"
 )
 
-// Guard expressions (SPEC 3.3) run on expr-lang/expr. The Python spellings of
+// Guard expressions (SPEC 3.3) are compiled by expr-lang/expr and run by evalVM
+// (evalvm.go) within a budget (SPEC 11). The Python spellings of
 // pystator's expressions are mapped onto it at compile time: True/False/None are
 // patched to literals, `and/or/not/in/not in` and chained comparisons are native.
 // Only len, min, max, abs and sum are available: no I/O, no clock, no loops.
@@ -27,13 +28,11 @@ var exprBuiltins = [...]string{"len", "min", "max", "abs", "sum"}
 // maxExprNodes bounds the size of one compiled expression.
 const maxExprNodes = 2000
 
-// exprMemoryBudget bounds what one evaluation may allocate inside the VM.
-const exprMemoryBudget = 100_000
-
 // compiledExpr is a guard expression compiled once at load time.
 type compiledExpr struct {
 	src      string
-	prog     *vm.Program
+	prog     *vm.Program // what expr-lang compiled: the tree and its bytecode
+	code     exprProgram // the bytecode as evalVM runs it
 	operands []operand
 }
 
@@ -143,33 +142,13 @@ func (ec *exprCompiler) compile(src string) (ce *compiledExpr, err error) {
 	if err != nil {
 		return nil, toExprError(err)
 	}
-	ce = &compiledExpr{src: src, prog: prog, operands: collectOperands(prog.Node())}
+	code, fe := bindProgram(prog)
+	if fe != nil {
+		return nil, toExprError(fe.Bind(tree.Source))
+	}
+	ce = &compiledExpr{src: src, prog: prog, code: code, operands: collectOperands(prog.Node())}
 	ec.cache[src] = ce
 	return ce, nil
-}
-
-// compileExpr compiles one guard expression on its own.
-func compileExpr(src string, maxLen int) (ce *compiledExpr, err error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, &ExprError{Message: "the expression is empty", Line: 1, Column: 1}
-	}
-	if n := len([]rune(src)); n > maxLen {
-		return nil, &ExprError{Message: fmt.Sprintf("the expression is %d characters long; the limit is %d", n, maxLen), Line: 1, Column: 1}
-	}
-	defer func() {
-		// expr-lang is robust, but a malformed input must never crash a load.
-		if r := recover(); r != nil {
-			ce, err = nil, &ExprError{Message: fmt.Sprintf("the expression cannot be compiled: %v", r), Line: 1, Column: 1}
-		}
-	}()
-	prog, cerr := expr.Compile(src, exprOptions()...)
-	if cerr != nil {
-		return nil, toExprError(cerr)
-	}
-	if fe := refuseCalls(prog.Node()); fe != nil {
-		return nil, toExprError(fe.Bind(file.NewSource(src)))
-	}
-	return &compiledExpr{src: src, prog: prog, operands: collectOperands(prog.Node())}, nil
 }
 
 // refuseCalls finds the first call (in text order) of anything but the five
@@ -357,32 +336,35 @@ func lookupPath(ctx map[string]any, path []string) (any, bool) {
 	return v, true
 }
 
-// vmPool reuses expr VMs so that evaluating a guard does not allocate.
+// vmPool reuses evaluation VMs so that evaluating a guard does not allocate.
 type vmPool struct{ p sync.Pool }
 
-func (vp *vmPool) get() *vm.VM {
-	if v, ok := vp.p.Get().(*vm.VM); ok {
+func (vp *vmPool) get() *evalVM {
+	if v, ok := vp.p.Get().(*evalVM); ok {
 		return v
 	}
-	return &vm.VM{MemoryBudget: exprMemoryBudget}
+	return &evalVM{}
 }
 
-func (vp *vmPool) put(v *vm.VM) { vp.p.Put(v) }
+func (vp *vmPool) put(v *evalVM) { vp.p.Put(v) }
 
-// eval runs the expression on env, recording the operand values it reads into
-// the trace. A missing operand or an evaluation error fails the guard with a
-// reason. nv is how many values were recorded.
-func (ce *compiledExpr) eval(machine *vm.VM, env Context, log *traceLog) (passed bool, reason string, nv int) {
+// eval runs the expression on env within the budget begun on machine,
+// recording the operand values it reads into the trace (log is nil when the
+// candidate is not traced). A missing operand, an evaluation error or a spent
+// budget fails the guard with a reason. nv is how many values were read.
+func (ce *compiledExpr) eval(machine *evalVM, env Context, log *traceLog) (passed bool, reason string, nv int) {
 	for i := range ce.operands {
 		op := &ce.operands[i]
 		v, ok := lookupPath(env, op.path)
 		if !ok && !op.soft {
 			return false, op.key + " is not in the context", nv
 		}
-		log.addVal(v)
+		if log != nil {
+			log.addVal(v)
+		}
 		nv++
 	}
-	out, err := machine.Run(ce.prog, map[string]any(env)) // Run recovers runtime panics into err
+	out, err := machine.run(&ce.code, map[string]any(env))
 	if err != nil {
 		return false, exprRuntimeMessage(err), nv
 	}

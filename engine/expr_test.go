@@ -166,7 +166,7 @@ func TestExpressionRuntimeErrors(t *testing.T) {
 		{name: "len of a number", expr: "len(n) > 0", ctx: engine.Context{"n": 5}, wantReason: "invalid argument for len (type int)", wantValues: ops("n", 5)},
 		{name: "index out of range", expr: "items[5] == 1", ctx: engine.Context{"items": []any{1}}, wantReason: "index out of range: 5 (array length is 1)", wantValues: ops("items", []any{1})},
 		{name: "arithmetic on null", expr: "x + 1 > 0", ctx: engine.Context{"x": nil}, wantReason: "invalid operation: <nil> + int", wantValues: ops("x", nil)},
-		{name: "a range too large for the memory budget", expr: "len(1..100000000) > 0", ctx: engine.Context{}, wantReason: "memory budget exceeded", wantValues: ops()},
+		{name: "a range too large for the evaluation budget", expr: "len(1..100000000) > 0", ctx: engine.Context{}, wantReason: "evaluation budget exceeded", wantValues: ops()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,10 +3,13 @@ package engine_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/statorhq/stator/engine"
 	"github.com/statorhq/stator/engine/enginetest"
@@ -110,12 +113,17 @@ func FuzzExpression(f *testing.F) {
 		}
 	}
 	for _, src := range []string{"0 < x < 10", "x == None", "order.qty >= 10", `order["side"] == 'buy'`, "x in [1, 2]",
-		"x not in [1]", "not (a or b) and c", "len(items) + sum(items) - min(items) * max(items) / abs(x) % 3 > 0", "missing"} {
+		"x not in [1]", "not (a or b) and c", "len(items) + sum(items) - min(items) * max(items) / abs(x) % 3 > 0", "missing",
+		// issue 11's attacks on w, a 20 KB string: they end on the budget
+		"len(" + strings.TrimSuffix(strings.Repeat("w+", 495), "+") + ") < 0",
+		"let a = w + w; let b = a + a; let c = b + b; let d = c + c; let e = d + d; let f = e + e; len(f + f) > 0",
+		"sum(1..x*100000) > 0", "len([1..x*100000, 1..x*100000, 1..x*100000]) > 0", "w == nil"} {
 		f.Add(src)
 	}
 	ctx := engine.Context{
 		"x": 5, "y": 0, "f": 2.5, "s": "abc", "b": true, "n": nil, "a": false, "c": true,
 		"items": []any{1, 2, 3}, "order": map[string]any{"qty": 12, "side": "buy", "tags": []any{"x"}},
+		"w": strings.Repeat("w", 20_000),
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		m, problems, err := guardMachine(src)
@@ -131,7 +139,7 @@ func FuzzExpression(f *testing.F) {
 			}
 			return
 		}
-		res := m.Process("a", "check", ctx)
+		res := m.ProcessWith("a", "check", ctx, fuzzOptions)
 		if !res.Success && res.Error.Code != engine.ErrCodeGuardRejected {
 			t.Fatalf("result %v", res.Err())
 		}
@@ -139,15 +147,25 @@ func FuzzExpression(f *testing.F) {
 		if len(trace) != 1 || len(trace[0].Guards) != 1 || trace[0].Guards[0].Guard != src || trace[0].Guards[0].Passed != res.Success {
 			t.Fatalf("trace %+v for %v", trace, res.Success)
 		}
-		again := m.Process("a", "check", ctx)
+		again := m.ProcessWith("a", "check", ctx, fuzzOptions)
 		if !reflect.DeepEqual(again.GuardTrace(), trace) {
 			t.Fatalf("not deterministic: %+v then %+v", trace, again.GuardTrace())
+		}
+		for _, op := range trace[0].Guards[0].Values {
+			if text := fmt.Sprint(op.Value); utf8.RuneCountInString(text) > engine.MaxTraceValueChars+len("…(cut, 20000 chars)") {
+				t.Fatalf("the value of %s in the trace is not cut: %d characters", op.Name, utf8.RuneCountInString(text))
+			}
 		}
 		if _, err := json.Marshal(res); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
+
+// fuzzOptions give FuzzExpression a budget a twentieth of the default, so
+// that inputs grown from the attack seeds stay quick to run (and minimize)
+// while still ending on the budget.
+var fuzzOptions = engine.ProcessOptions{Budget: engine.GuardBudget{EvalOps: 50_000, EvalMemory: 200 << 10, TotalOps: 200_000, TotalMemory: 800 << 10}}
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()

@@ -94,7 +94,7 @@ regions:
 					continue
 				}
 				if !x.candidate(r, c) {
-					if x.notFound != "" {
+					if x.notFound != "" || x.stop != stopNone {
 						return
 					}
 					continue
@@ -124,7 +124,7 @@ regions:
 				m.applyLeaving(r, cfg, nil, regionMove{region: -1, from: cfg.par, c: c})
 				return
 			}
-			if x.notFound != "" {
+			if x.notFound != "" || x.stop != stopNone {
 				return
 			}
 		}

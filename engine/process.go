@@ -3,8 +3,6 @@ package engine
 import (
 	"fmt"
 	"strings"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // ProcessOptions are the optional inputs of ProcessWith.
@@ -13,6 +11,15 @@ type ProcessOptions struct {
 	Payload Context
 	// GuardValues answers unbound named guards; see GuardValues.
 	GuardValues GuardValues
+	// Budget bounds the work of guard expressions (SPEC 11); zero fields
+	// take DefaultGuardBudget's values.
+	Budget GuardBudget
+	// Done, once closed, stops the call: it is checked before each guard
+	// and during long evaluations, and the call then fails with the code
+	// cancelled (never a partial success). Pass a request's
+	// ctx.Done() so that work stops when the client is gone; nil never
+	// stops.
+	Done <-chan struct{}
 }
 
 // Process computes what the event trigger does to an entity in state with the
@@ -20,16 +27,26 @@ type ProcessOptions struct {
 // panics on bad input; failures are reported in the result.
 func (m *Machine) Process(state, trigger string, ctx Context) Result {
 	var r Result
-	m.process(&r, state, trigger, ctx, nil, nil)
+	m.process(&r, state, trigger, ctx, nil)
 	return r
 }
 
-// ProcessWith is Process with a payload and guard values.
+// ProcessWith is Process with a payload, guard values, a guard budget and a
+// way to stop.
 func (m *Machine) ProcessWith(state, trigger string, ctx Context, opts ProcessOptions) Result {
 	var r Result
-	m.process(&r, state, trigger, ctx, opts.Payload, opts.GuardValues)
+	m.process(&r, state, trigger, ctx, &opts)
 	return r
 }
+
+// stopKind is why a process call stopped before deciding.
+type stopKind uint8
+
+const (
+	stopNone      stopKind = iota
+	stopBudget             // the call's guard budget is spent
+	stopCancelled          // Done was closed
+)
 
 // run holds the per-call state of one process call. The result is passed
 // beside it, not stored in it, so that it can stay on the caller's stack.
@@ -37,14 +54,23 @@ type run struct {
 	m           *Machine
 	env         Context
 	values      GuardValues
+	done        <-chan struct{} // ProcessOptions.Done
 	anyCand     bool
 	firstFailed string // first guard that failed on the first candidate
 	notFound    string // an unbound guard with no value in strict mode
-	vm          *vm.VM // taken from the machine's pool for this call
+	stop        stopKind
+	vm          *evalVM    // taken from the machine's pool for this call
+	meter       guardMeter // its budget takes the defaults at the first expression guard
 }
 
-func (m *Machine) process(r *Result, state, trigger string, ctx, payload Context, values GuardValues) {
-	x := run{m: m, values: values}
+func (m *Machine) process(r *Result, state, trigger string, ctx Context, opts *ProcessOptions) {
+	// run keeps copies of the options, not a pointer to them, so that they
+	// can stay on the caller's stack
+	x := run{m: m}
+	var payload Context
+	if opts != nil {
+		x.values, payload, x.done, x.meter.budget = opts.GuardValues, opts.Payload, opts.Done, opts.Budget
+	}
 	m.processRun(&x, r, state, trigger, ctx, payload)
 	if x.vm != nil {
 		m.pool.put(x.vm)
@@ -98,12 +124,20 @@ func (m *Machine) processRun(x *run, r *Result, state, trigger string, ctx, payl
 					m.applyPlain(r, cur, c)
 					return
 				}
+				if x.stop != stopNone {
+					m.stopped(r, x)
+					return
+				}
 				if x.notFound != "" {
 					m.guardNotFound(r, x.notFound)
 					return
 				}
 			}
 		}
+	}
+	if x.stop != stopNone {
+		m.stopped(r, x)
+		return
 	}
 	if r.Success {
 		return
@@ -124,12 +158,20 @@ func (m *Machine) processRun(x *run, r *Result, state, trigger string, ctx, payl
 
 // candidate evaluates one candidate's guards in order (AND, stopping at the
 // first false), records them in the trace and reports whether it may fire.
+// It reports false when the call must stop (x.stop).
 func (x *run) candidate(r *Result, c cand) bool {
 	x.anyCand = true
 	t := c.t
+	start, vals := r.trace.begin()
 	rec := traceRec{trans: int32(t.index)}
 	for i := range t.guards {
 		g := &t.guards[i]
+		if x.cancelled() {
+			rec.guards++
+			rec.lastVals = 0
+			rec.failed, rec.err = true, errEvalCancelled.Error()
+			break
+		}
 		var ok bool
 		var reason string
 		switch g.kind {
@@ -138,11 +180,8 @@ func (x *run) candidate(r *Result, c cand) bool {
 			rec.lastVals = 0
 		case guardExpr:
 			var nv int
-			if x.vm == nil { // one VM per call, taken at the first expression guard
-				x.vm = x.m.pool.get()
-			}
-			ok, reason, nv = g.expr.eval(x.vm, x.env, &r.trace)
-			rec.lastVals = uint8(nv)
+			ok, reason, nv = x.evalExpr(g.expr, vals)
+			rec.lastVals = int32(nv)
 		case guardUnbound:
 			rec.lastVals = 0
 			if x.values != nil {
@@ -153,6 +192,7 @@ func (x *run) candidate(r *Result, c cand) bool {
 				}
 			} else if x.m.def.Meta.StrictMode {
 				x.notFound = g.name
+				r.trace.drop(start)
 				return false
 			} else {
 				ok = true
@@ -161,14 +201,62 @@ func (x *run) candidate(r *Result, c cand) bool {
 		rec.guards++
 		if !ok {
 			rec.failed, rec.err = true, reason
-			if x.firstFailed == "" {
+			if x.firstFailed == "" && x.stop == stopNone {
 				x.firstFailed = g.label
 			}
 			break
 		}
 	}
-	r.trace.add(rec)
-	return !rec.failed
+	r.trace.end(rec, start, &r.Metadata)
+	return !rec.failed && x.stop == stopNone
+}
+
+// evalExpr evaluates one expression guard within what is left of the call's
+// guard budget, and stops the call when that budget is spent or the caller is
+// gone.
+func (x *run) evalExpr(ce *compiledExpr, vals *traceLog) (ok bool, reason string, nv int) {
+	if x.vm == nil { // one VM per call, taken at the first expression guard
+		x.vm = x.m.pool.get()
+		x.meter.budget = x.meter.budget.withDefaults()
+	}
+	opsCap, memCap := x.meter.caps()
+	x.vm.begin(opsCap, memCap, x.done)
+	ok, reason, nv = ce.eval(x.vm, x.env, vals)
+	switch {
+	case x.vm.halt == haltCancelled:
+		x.stop = stopCancelled
+	case x.meter.spend(x.vm.ops, x.vm.mem):
+		x.stop = stopBudget
+	}
+	return ok, reason, nv
+}
+
+// cancelled reports whether the caller is gone, and stops the call if so.
+func (x *run) cancelled() bool {
+	if x.done == nil {
+		return false
+	}
+	select {
+	case <-x.done:
+		x.stop = stopCancelled
+		return true
+	default:
+		return false
+	}
+}
+
+// stopped fails a call that could not decide: its guard budget is spent or
+// its caller is gone. No transition is taken, whatever was evaluated.
+func (m *Machine) stopped(r *Result, x *run) {
+	*r = Result{SourceState: r.SourceState, Trigger: r.Trigger, trace: r.trace, m: r.m,
+		Metadata: Metadata{GuardTraceSkipped: r.Metadata.GuardTraceSkipped}}
+	if x.stop == stopCancelled {
+		m.fail(r, ErrCodeCancelled, fmt.Sprintf("processing %q from %q was stopped: the caller is gone", r.Trigger, r.SourceState))
+		return
+	}
+	b := x.meter.budget
+	m.fail(r, ErrCodeGuardBudgetExceeded, fmt.Sprintf("the guards of %q from %q need more than one event may spend (%d operations, %d bytes built); make the guard expressions simpler",
+		r.Trigger, r.SourceState, b.TotalOps, b.TotalMemory))
 }
 
 // callGuard runs a Go guard; a panic fails the guard instead of the process.

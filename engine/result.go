@@ -29,7 +29,10 @@ type Result struct {
 }
 
 // traceLog records, compactly, which candidates were evaluated and what their
-// guards answered; GuardTrace expands it with the machine's static data.
+// guards answered; GuardTrace expands it with the machine's static data. It
+// holds at most MaxTracedCandidates candidates, maxTraceChecks guard checks
+// and maxTraceValues values: a candidate that does not fit is left out whole
+// and counted in Metadata.GuardTraceSkipped.
 type traceLog struct {
 	n        int
 	recs     [2]traceRec
@@ -37,16 +40,54 @@ type traceLog struct {
 	nv       int
 	vals     [4]any
 	moreVals []any
+	checks   int  // guard checks of the recorded candidates
+	full     bool // a value did not fit: the candidate being evaluated is left out
 	supplied bool // guard values were supplied (unbound guards are "value")
 	decoded  []TraceEntry
 }
 
 type traceRec struct {
 	trans    int32
-	guards   uint8 // guards evaluated, the failed one included
-	lastVals uint8 // operand values recorded for the last evaluated guard
+	guards   int32 // guards evaluated, the failed one included
+	lastVals int32 // operand values recorded for the last evaluated guard
 	failed   bool  // the last evaluated guard failed
 	err      string
+}
+
+// begin starts recording a candidate: start is where its values begin, and
+// vals is where to record them (nil when the candidate cannot be traced).
+func (l *traceLog) begin() (start int, vals *traceLog) {
+	if l.n >= MaxTracedCandidates {
+		return l.nv, nil
+	}
+	return l.nv, l
+}
+
+// end records a candidate if it fits, or leaves it out and counts it.
+func (l *traceLog) end(rec traceRec, start int, md *Metadata) {
+	if l.n < MaxTracedCandidates && !l.full && l.checks+int(rec.guards) <= maxTraceChecks {
+		l.add(rec)
+		l.checks += int(rec.guards)
+		return
+	}
+	l.drop(start)
+	md.GuardTraceSkipped++
+}
+
+// drop forgets the values recorded since start.
+func (l *traceLog) drop(start int) {
+	if l.nv > start {
+		if k := start - len(l.vals); k >= 0 {
+			clear(l.moreVals[k:])
+			l.moreVals = l.moreVals[:k]
+		} else {
+			clear(l.moreVals)
+			l.moreVals = l.moreVals[:0]
+			clear(l.vals[start:])
+		}
+		l.nv = start
+	}
+	l.full = false
 }
 
 func (l *traceLog) add(rec traceRec) {
@@ -66,6 +107,10 @@ func (l *traceLog) rec(i int) traceRec {
 }
 
 func (l *traceLog) addVal(v any) {
+	if l.nv >= maxTraceValues {
+		l.full = true
+		return
+	}
 	if l.nv < len(l.vals) {
 		l.vals[l.nv] = v
 	} else {
@@ -93,6 +138,7 @@ func (r *Result) GuardTrace() []TraceEntry {
 		return out
 	}
 	vi := 0
+	var cuts traceCuts
 	for i := 0; i < r.trace.n; i++ {
 		rec := r.trace.rec(i)
 		t := &r.m.trans[rec.trans]
@@ -118,7 +164,7 @@ func (r *Result) GuardTrace() []TraceEntry {
 				}
 				chk.Values = make(Operands, nv)
 				for k := 0; k < nv; k++ {
-					chk.Values[k] = Operand{Name: g.expr.operands[k].key, Value: r.trace.val(vi)}
+					chk.Values[k] = Operand{Name: g.expr.operands[k].key, Value: cuts.cut(g.expr.operands[k].key, r.trace.val(vi))}
 					vi++
 				}
 			case guardUnbound:
@@ -165,7 +211,7 @@ func (e *Error) Is(target error) bool {
 	return ok && s == target
 }
 
-// Result error codes (SPEC 3.2).
+// Result error codes (SPEC 3.2, and SPEC 11 for the last two).
 const (
 	ErrCodeInvalidTransition = "invalid_transition"
 	ErrCodeGuardRejected     = "guard_rejected"
@@ -175,6 +221,14 @@ const (
 	ErrCodeConfiguration     = "configuration_error"
 	ErrCodeGuardNotFound     = "guard_not_found"
 	ErrCodeContextInvalid    = "context_invalid"
+	// ErrCodeGuardBudgetExceeded: the guard expressions of one process call
+	// together spent more than ProcessOptions.Budget's TotalOps or
+	// TotalMemory (type GuardBudgetExceededError). No transition was
+	// taken; guard_trace shows what was evaluated.
+	ErrCodeGuardBudgetExceeded = "guard_budget_exceeded"
+	// ErrCodeCancelled: ProcessOptions.Done was closed before the call
+	// decided (type CancelledError). No transition was taken.
+	ErrCodeCancelled = "cancelled"
 )
 
 // Sentinel errors for errors.Is on a result's error.
@@ -187,6 +241,10 @@ var (
 	ErrConfiguration     = errors.New("configuration error")
 	ErrGuardNotFound     = errors.New("guard not found")
 	ErrContextInvalid    = errors.New("context invalid")
+	// ErrGuardBudgetExceeded and ErrCancelled match results whose guards
+	// could not be evaluated to a decision (SPEC 11).
+	ErrGuardBudgetExceeded = errors.New("guard budget exceeded")
+	ErrCancelled           = errors.New("processing cancelled")
 )
 
 var sentinels = map[string]error{
@@ -198,6 +256,9 @@ var sentinels = map[string]error{
 	ErrCodeConfiguration:     ErrConfiguration,
 	ErrCodeGuardNotFound:     ErrGuardNotFound,
 	ErrCodeContextInvalid:    ErrContextInvalid,
+
+	ErrCodeGuardBudgetExceeded: ErrGuardBudgetExceeded,
+	ErrCodeCancelled:           ErrCancelled,
 }
 
 var errorTypes = map[string]string{
@@ -209,6 +270,9 @@ var errorTypes = map[string]string{
 	ErrCodeConfiguration:     "ConfigurationError",
 	ErrCodeGuardNotFound:     "GuardNotFoundError",
 	ErrCodeContextInvalid:    "ContextValidationError",
+
+	ErrCodeGuardBudgetExceeded: "GuardBudgetExceededError",
+	ErrCodeCancelled:           "CancelledError",
 }
 
 // Metadata carries details about how the result came about.
@@ -217,13 +281,17 @@ type Metadata struct {
 	Reason                string
 	NoOp                  bool
 	GuardName             string
+	// GuardTraceSkipped counts the candidates evaluated but left out of
+	// guard_trace (past MaxTracedCandidates, or too many guard checks or
+	// values for one trace); JSON guard_trace_skipped, absent when 0.
+	GuardTraceSkipped int
 	// Transition holds the chosen transition's unknown keys (kept from the YAML).
 	Transition map[string]any
 }
 
 // MarshalJSON writes the metadata as one flat object, transition keys first.
 func (m Metadata) MarshalJSON() ([]byte, error) {
-	out := make(map[string]any, len(m.Transition)+4)
+	out := make(map[string]any, len(m.Transition)+5)
 	for k, v := range m.Transition {
 		out[k] = v
 	}
@@ -238,6 +306,9 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 	}
 	if m.GuardName != "" {
 		out["guard_name"] = m.GuardName
+	}
+	if m.GuardTraceSkipped > 0 {
+		out["guard_trace_skipped"] = m.GuardTraceSkipped
 	}
 	return json.Marshal(out)
 }
@@ -259,6 +330,9 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 			m.NoOp, _ = v.(bool)
 		case "guard_name":
 			m.GuardName, _ = v.(string)
+		case "guard_trace_skipped":
+			n, _ := v.(float64)
+			m.GuardTraceSkipped = int(n)
 		default:
 			if m.Transition == nil {
 				m.Transition = map[string]any{}
