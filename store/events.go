@@ -179,7 +179,7 @@ func (s *Store) attempt(ctx context.Context, entityID string, ev Event, timerID 
 	if gv == nil {
 		gv = engine.GuardValues{}
 	}
-	res := m.ProcessWith(e.State, ev.Trigger, e.Context, engine.ProcessOptions{Payload: ev.Payload, GuardValues: gv})
+	res := m.ProcessWith(e.State, ev.Trigger, e.Context, engine.ProcessOptions{Payload: ev.Payload, GuardValues: gv, Done: ctx.Done()})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

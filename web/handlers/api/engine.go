@@ -137,7 +137,10 @@ func (h *Engine) Process(c echo.Context) error {
 	if values == nil {
 		values = engine.GuardValues{}
 	}
-	res := m.ProcessWith(state, req.Trigger, req.Context, engine.ProcessOptions{Payload: req.Payload, GuardValues: values})
+	res := m.ProcessWith(state, req.Trigger, req.Context, engine.ProcessOptions{Payload: req.Payload, GuardValues: values, Done: c.Request().Context().Done()})
+	if err := c.Request().Context().Err(); err != nil {
+		return err // the client is gone
+	}
 	return writeJSON(c, http.StatusOK, res)
 }
 
