@@ -75,9 +75,8 @@ func clip(s string) string {
 
 // pair is one entry of a mapping.
 type pair struct {
-	key    string
-	val    *yaml.Node
-	merged bool // it came in through a `<<` merge key
+	key string
+	val *yaml.Node
 }
 
 // pairBuf holds the entries of a small mapping on the caller's stack.
@@ -91,8 +90,11 @@ func (d *decoder) pairs(p path, n *yaml.Node, buf []pair) []pair {
 }
 
 // collectPairs adds the entries of m to out; p and at are those of the mapping
-// pairs was asked for, which m is, or which merges m in.
+// pairs was asked for, which m is, or which merges m in. A mapping's own keys
+// go first and override what it merges in, wherever its `<<` stands; of the
+// merged mappings the first has the key (YAML merge key rules, as yaml.v3).
 func (d *decoder) collectPairs(p *path, at srcPos, m *yaml.Node, merged bool, out []pair) []pair {
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content) && !d.over; i += 2 {
 		k, v := d.deref(m.Content[i]), d.deref(m.Content[i+1])
 		if k == nil || v == nil {
@@ -103,16 +105,7 @@ func (d *decoder) collectPairs(p *path, at srcPos, m *yaml.Node, merged bool, ou
 			continue
 		}
 		if k.Tag == "!!merge" || k.Value == "<<" {
-			switch v.Kind {
-			case yaml.MappingNode:
-				out = d.collectPairs(p, at, v, true, out)
-			case yaml.SequenceNode:
-				for _, s := range v.Content {
-					if s = d.deref(s); s != nil && s.Kind == yaml.MappingNode {
-						out = d.collectPairs(p, at, s, true, out)
-					}
-				}
-			}
+			merges = append(merges, v)
 			continue
 		}
 		j := -1
@@ -124,15 +117,25 @@ func (d *decoder) collectPairs(p *path, at srcPos, m *yaml.Node, merged bool, ou
 		}
 		if j >= 0 {
 			if merged {
-				continue // explicit keys override merged ones
+				continue // the mapping that merges this one has the key
 			}
-			if !out[j].merged {
-				d.pl.errorf(CodeInvalidField, p.field(k.Value), posOf(k), "the key %q appears twice in this mapping", k.Value)
-			}
-			out[j] = pair{k.Value, v, false}
+			d.pl.errorf(CodeInvalidField, p.field(k.Value), posOf(k), "the key %q appears twice in this mapping", k.Value)
+			out[j] = pair{k.Value, v}
 			continue
 		}
-		out = append(out, pair{k.Value, v, merged})
+		out = append(out, pair{k.Value, v})
+	}
+	for _, v := range merges {
+		switch v.Kind {
+		case yaml.MappingNode:
+			out = d.collectPairs(p, at, v, true, out)
+		case yaml.SequenceNode:
+			for _, s := range v.Content {
+				if s = d.deref(s); s != nil && s.Kind == yaml.MappingNode {
+					out = d.collectPairs(p, at, s, true, out)
+				}
+			}
+		}
 	}
 	return out
 }
