@@ -11,22 +11,23 @@ func (d *decoder) addItem(n *yaml.Node, i int) {
 	d.src.items = append(d.src.items, itemPos{at: posOf(n), index: int32(i)})
 }
 
-// itemSpan is the span of the items recorded since start.
-func (d *decoder) itemSpan(start int, list bool) span {
-	return span{start: int32(start), n: int32(len(d.src.items) - start), list: list}
+// spanOf is the span of the positions recorded from start to end of an arena
+// of sourceMap.
+func spanOf(start, end int, list bool) span {
+	return span{start: int32(start), n: int32(end - start), list: list}
 }
 
 // names reads one name or a list of names.
 func (d *decoder) names(p path, n *yaml.Node) ([]string, span) {
 	start := len(d.src.items)
 	if isNull(n) {
-		return nil, d.itemSpan(start, false)
+		return nil, span{}
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		s, _ := d.text(p, n)
 		d.addItem(n, 0)
-		return []string{s}, d.itemSpan(start, false)
+		return []string{s}, spanOf(start, len(d.src.items), false)
 	case yaml.SequenceNode:
 		out := make([]string, 0, len(n.Content))
 		for i, c := range n.Content {
@@ -39,30 +40,30 @@ func (d *decoder) names(p path, n *yaml.Node) ([]string, span) {
 				d.addItem(c, i)
 			}
 		}
-		return out, d.itemSpan(start, true)
+		return out, spanOf(start, len(d.src.items), true)
 	}
 	s := p.String()
 	d.pl.errorf(CodeInvalidField, p, posOf(n), "%s must be a name or a list of names, not %s", lastSeg(s), kindName(n))
-	return nil, d.itemSpan(start, false)
+	return nil, span{}
 }
 
 // actions reads "name", [names], {name, params} or a list mixing both.
 func (d *decoder) actions(p path, n *yaml.Node) ([]Action, span) {
 	start := len(d.src.items)
 	if isNull(n) {
-		return nil, d.itemSpan(start, false)
+		return nil, span{}
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		s, _ := d.text(p, n)
 		d.addItem(n, 0)
-		return []Action{{Name: s}}, d.itemSpan(start, false)
+		return []Action{{Name: s}}, spanOf(start, len(d.src.items), false)
 	case yaml.MappingNode:
 		if a, ok := d.action(p, n); ok {
 			d.addItem(n, 0)
-			return []Action{a}, d.itemSpan(start, false)
+			return []Action{a}, spanOf(start, len(d.src.items), false)
 		}
-		return nil, d.itemSpan(start, false)
+		return nil, span{}
 	case yaml.SequenceNode:
 		out := make([]Action, 0, len(n.Content))
 		for i, c := range n.Content {
@@ -85,10 +86,10 @@ func (d *decoder) actions(p path, n *yaml.Node) ([]Action, span) {
 				d.pl.errorf(CodeInvalidField, ip, posOf(c), "an action must be a name or {name, params}, not %s", kindName(c))
 			}
 		}
-		return out, d.itemSpan(start, true)
+		return out, spanOf(start, len(d.src.items), true)
 	}
 	d.pl.errorf(CodeInvalidField, p, posOf(n), "actions must be a name, a list, or {name, params}, not %s", kindName(n))
-	return nil, d.itemSpan(start, false)
+	return nil, span{}
 }
 
 func (d *decoder) action(p path, n *yaml.Node) (Action, bool) {

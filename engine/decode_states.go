@@ -147,13 +147,12 @@ func (d *decoder) timeout(p path, n *yaml.Node, at *statePos) *TimeoutDef {
 // sourceMap.regions.
 func (d *decoder) regions(p path, n *yaml.Node) ([]RegionDef, span) {
 	start := len(d.src.regions)
-	sp := func() span { return span{start: int32(start), n: int32(len(d.src.regions) - start), list: true} }
 	if isNull(n) {
-		return nil, sp()
+		return nil, span{}
 	}
 	if n.Kind != yaml.SequenceNode {
 		d.pl.errorf(CodeInvalidField, p, posOf(n), "regions must be a list, not %s", kindName(n))
-		return nil, sp()
+		return nil, span{}
 	}
 	var out []RegionDef
 	for i, c := range n.Content {
@@ -189,5 +188,5 @@ func (d *decoder) regions(p path, n *yaml.Node) ([]RegionDef, span) {
 		out = append(out, r)
 		d.src.regions = append(d.src.regions, at)
 	}
-	return out, sp()
+	return out, spanOf(start, len(d.src.regions), true)
 }

@@ -98,11 +98,8 @@ func (d *decoder) transitionFields(ip path, c *yaml.Node, t *TransitionDef, at *
 // one or a list. Their positions go to sourceMap.guardItems.
 func (d *decoder) guardRefs(p path, n *yaml.Node) ([]GuardRef, span) {
 	start := len(d.src.guardItems)
-	sp := func(list bool) span {
-		return span{start: int32(start), n: int32(len(d.src.guardItems) - start), list: list}
-	}
 	if isNull(n) {
-		return nil, sp(false)
+		return nil, span{}
 	}
 	var items []*yaml.Node
 	list := n.Kind == yaml.SequenceNode
@@ -113,7 +110,7 @@ func (d *decoder) guardRefs(p path, n *yaml.Node) ([]GuardRef, span) {
 		items = []*yaml.Node{n}
 	default:
 		d.pl.errorf(CodeInvalidField, p, posOf(n), "guards must be a list, not %s", kindName(n))
-		return nil, sp(false)
+		return nil, span{}
 	}
 	out := make([]GuardRef, 0, len(items))
 	for i, c := range items {
@@ -160,7 +157,7 @@ func (d *decoder) guardRefs(p path, n *yaml.Node) ([]GuardRef, span) {
 			d.pl.errorf(CodeInvalidField, ip, posOf(c), "a guard must be a name or {expr: \"...\"}, not %s", kindName(c))
 		}
 	}
-	return out, sp(list)
+	return out, spanOf(start, len(d.src.guardItems), list)
 }
 
 var delayRe = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$`)

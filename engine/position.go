@@ -3,8 +3,8 @@ package engine
 import "gopkg.in/yaml.v3"
 
 // srcPos is a 1-based line and column of a YAML node, kept small because a
-// machine keeps one for every field validation may report on. The zero value
-// means unknown: a machine loaded from a Go value has no text to point into.
+// large machine records thousands. The zero value means unknown: a machine
+// loaded from a Go value has no text to point into.
 type srcPos struct{ line, col int32 }
 
 func posOf(n *yaml.Node) srcPos { return srcPos{int32(n.Line), int32(n.Column)} }
