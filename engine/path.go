@@ -11,13 +11,17 @@ import (
 // checking a valid machine builds none. The zero path is the document root.
 type path struct {
 	up    *path
-	key   string // a mapping key, unless index
-	i     int    // a list index, when index
+	key   string // a mapping key; "" in a part that is only an index
+	i     int    // a list index under key, when index
 	index bool
 }
 
 // pathOf is the path of a top-level key.
 func pathOf(key string) path { return path{key: key} }
+
+// itemOf is the path of the i-th item of the top-level list key ("states[3]"),
+// one part, so that it needs no parent on the stack.
+func itemOf(key string, i int32) path { return path{key: key, i: int(i), index: true} }
 
 // field is the path of key under p.
 func (p *path) field(key string) path { return path{up: p, key: key} }
@@ -39,18 +43,17 @@ func (p *path) write(b *strings.Builder) {
 		return
 	}
 	p.up.write(b)
-	switch {
-	case p.index:
-		b.WriteByte('[')
-		b.WriteString(strconv.Itoa(p.i))
-		b.WriteByte(']')
-	case p.up == nil && p.key == "":
-		// the root
-	default:
+	root := p.up == nil && p.key == "" && !p.index
+	if !root && (p.key != "" || !p.index) {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
 		b.WriteString(p.key)
+	}
+	if p.index {
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(p.i))
+		b.WriteByte(']')
 	}
 }
 

@@ -4,13 +4,12 @@ package engine
 // lists, and that parallel states do not nest.
 
 func (v *validator) parallels() {
-	states := pathOf("states")
 	for i, s := range v.def.States {
 		if s.Type != StateParallel && s.Regions == nil {
 			continue
 		}
 		at := v.src.state(i)
-		ip := states.item(int(at.item.index))
+		ip := itemOf("states", at.item.index)
 		if s.Type != StateParallel {
 			v.pl.errorf(CodeInvalidParallel, ip.field("regions"), at.regionList, "only a state with `type: parallel` has regions; %q is %s", s.Name, s.Type)
 			continue
@@ -34,7 +33,7 @@ func (v *validator) parallels() {
 		for _, c := range v.children[i] {
 			if _, ok := inRegion[c]; !ok {
 				cat := v.src.state(c)
-				cp := states.item(int(cat.item.index))
+				cp := itemOf("states", cat.item.index)
 				v.pl.errorf(CodeInvalidParallel, cp.field("parent"), cat.parent, "the state %q has `parent: %s` but is in none of its regions; list it under a region's states", v.def.States[c].Name, s.Name)
 				v.structural = false
 			}

@@ -9,13 +9,12 @@ import (
 // state and timeouts.
 
 func (v *validator) stateNames() {
-	states := pathOf("states")
 	for i, s := range v.def.States {
 		if s.Name == "" {
 			continue
 		}
 		at := v.src.state(i)
-		ip := states.item(int(at.item.index))
+		ip := itemOf("states", at.item.index)
 		v.checkName("state", ip.field("name"), at.name, s.Name)
 		if j, dup := v.index[s.Name]; dup {
 			v.pl.errorf(CodeDuplicateState, ip.field("name"), at.name, "the state %q is already defined at states[%d]", s.Name, v.src.state(j).item.index)
@@ -41,7 +40,6 @@ func (v *validator) actionNames(p path, items span, actions []Action) {
 }
 
 func (v *validator) tree() {
-	states := pathOf("states")
 	n := len(v.def.States)
 	v.parent = make([]int, n)
 	v.children = make([][]int, n)
@@ -52,7 +50,7 @@ func (v *validator) tree() {
 			continue
 		}
 		at := v.src.state(i)
-		ip := states.item(int(at.item.index))
+		ip := itemOf("states", at.item.index)
 		p := v.ref(ip.field("parent"), at.parent, "parent", s.Parent)
 		if p < 0 {
 			ok = false
@@ -87,7 +85,7 @@ func (v *validator) tree() {
 						names[x] = v.def.States[k].Name
 					}
 					at := v.src.state(last)
-					ip := states.item(int(at.item.index))
+					ip := itemOf("states", at.item.index)
 					v.pl.errorf(CodeParentCycle, ip.field("parent"), at.parent, "the parents of %s form a cycle", strings.Join(names, ", "))
 				}
 				ok = false
@@ -119,7 +117,7 @@ func (v *validator) tree() {
 			continue
 		}
 		at := v.src.state(i)
-		ip := states.item(int(at.item.index))
+		ip := itemOf("states", at.item.index)
 		if s.InitialChild != "" {
 			c := v.ref(ip.field("initial_child"), at.initialChild, "initial_child", s.InitialChild)
 			if c >= 0 && v.parent[c] != i {
@@ -142,8 +140,7 @@ func (v *validator) initial() {
 		}
 		if first >= 0 {
 			at := v.src.state(i)
-			states := pathOf("states")
-			ip := states.item(int(at.item.index))
+			ip := itemOf("states", at.item.index)
 			v.pl.errorf(CodeMultipleInitialStates, ip.field("type"), at.typ, "%q and %q are both root states with type initial; a machine starts in exactly one", v.def.States[first].Name, s.Name)
 			continue
 		}
@@ -156,13 +153,12 @@ func (v *validator) initial() {
 }
 
 func (v *validator) timeouts() {
-	states := pathOf("states")
 	for i, s := range v.def.States {
 		if s.Timeout == nil {
 			continue
 		}
 		at := v.src.state(i)
-		ip := states.item(int(at.item.index))
+		ip := itemOf("states", at.item.index)
 		tp := ip.field("timeout")
 		v.ref(tp.field("destination"), at.timeoutDest, "timeout destination", s.Timeout.Destination)
 		if s.Type == StateTerminal {

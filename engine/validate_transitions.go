@@ -65,11 +65,10 @@ func IsSyntheticTrigger(t string) bool {
 }
 
 func (v *validator) transitions() {
-	transitions := pathOf("transitions")
 	v.triggers = make([]string, len(v.def.Transitions))
 	for i, t := range v.def.Transitions {
 		at := v.src.transition(i)
-		ip := transitions.item(int(at.item.index))
+		ip := itemOf("transitions", at.item.index)
 		trig := t.Trigger
 		if trig != "" {
 			v.checkName("trigger", ip.field("trigger"), at.trigger, trig)
@@ -161,11 +160,10 @@ func (v *validator) checkRegion(rp path, at srcPos, region string, source int) {
 }
 
 func (v *validator) events() {
-	events := pathOf("events")
 	for i, e := range v.def.Events {
 		if e.Name != "" && !validName(e.Name) {
 			at := v.src.event(i)
-			ip := events.item(int(at.item.index))
+			ip := itemOf("events", at.item.index)
 			v.checkName("event", ip.field("name"), at.name, e.Name)
 		}
 	}

@@ -13,7 +13,7 @@ func (v *validator) warnings() {
 }
 
 func (v *validator) guardWarnings() {
-	transitions, guards := pathOf("transitions"), pathOf("guards")
+	guards := pathOf("guards")
 	used := map[string]bool{}
 	defined := make(map[string]bool, len(v.def.Guards)) // compiled or not
 	for _, g := range v.def.Guards {
@@ -33,7 +33,7 @@ func (v *validator) guardWarnings() {
 			}
 			at := v.src.transition(i)
 			it := v.src.guardItem(at.guards, j)
-			ip := transitions.item(int(at.item.index))
+			ip := itemOf("transitions", at.item.index)
 			gp := ip.field("guards")
 			v.pl.warnf(CodeUnboundGuard, gp.item(int(it.item.index)), it.item.at, "the guard %q has no definition; add it under `guards:` or register it in Go (the simulator asks for its value)", g.Name)
 		}
@@ -50,11 +50,10 @@ func (v *validator) eventWarnings() {
 	for _, t := range v.triggers {
 		used[t] = true
 	}
-	events := pathOf("events")
 	for i, e := range v.def.Events {
 		if e.Name != "" && !used[e.Name] {
 			at := v.src.event(i)
-			v.pl.warnf(CodeUnusedEvent, events.item(int(at.item.index)), at.item.at, "the event %q is declared but no transition uses it", e.Name)
+			v.pl.warnf(CodeUnusedEvent, itemOf("events", at.item.index), at.item.at, "the event %q is declared but no transition uses it", e.Name)
 		}
 	}
 }
@@ -70,8 +69,7 @@ func (v *validator) shadowWarnings() {
 		for _, s := range t.Source {
 			if j, ok := first[key{trig, s}]; ok {
 				at := v.src.transition(i)
-				transitions := pathOf("transitions")
-				v.pl.warnf(CodeShadowedTransition, transitions.item(int(at.item.index)), at.item.at,
+				v.pl.warnf(CodeShadowedTransition, itemOf("transitions", at.item.index), at.item.at,
 					"this transition never fires from %q on %q: transitions[%d] comes first with the same trigger and source and no guard", s, trig, v.src.transition(j).item.index)
 				break
 			}
@@ -88,7 +86,6 @@ func (v *validator) shadowWarnings() {
 
 // graphWarnings finds unreachable and dead-end states on a sound state tree.
 func (v *validator) graphWarnings() {
-	states := pathOf("states")
 	n := len(v.def.States)
 	reached := make([]bool, n)
 	var queue []int
@@ -165,7 +162,7 @@ func (v *validator) graphWarnings() {
 	for i, s := range v.def.States {
 		if !reached[i] && s.Name != "" && v.index[s.Name] == i {
 			at := v.src.state(i)
-			v.pl.warnf(CodeUnreachableState, states.item(int(at.item.index)), at.item.at, "the state %q cannot be reached from the initial state", s.Name)
+			v.pl.warnf(CodeUnreachableState, itemOf("states", at.item.index), at.item.at, "the state %q cannot be reached from the initial state", s.Name)
 		}
 	}
 	// dead ends: leaves with no way out through themselves or an ancestor
@@ -185,7 +182,7 @@ func (v *validator) graphWarnings() {
 		}
 		if !out {
 			at := v.src.state(i)
-			v.pl.warnf(CodeDeadEndState, states.item(int(at.item.index)), at.item.at, "the state %q has no outgoing transition and no timeout, and is not terminal; mark it `type: terminal` if it is an end state", s.Name)
+			v.pl.warnf(CodeDeadEndState, itemOf("states", at.item.index), at.item.at, "the state %q has no outgoing transition and no timeout, and is not terminal; mark it `type: terminal` if it is an end state", s.Name)
 		}
 	}
 }
