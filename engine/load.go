@@ -54,8 +54,8 @@ func newLoadConfig(opts []Option) *loadConfig {
 func Load(data []byte, opts ...Option) (m *Machine, problems Problems, err error) {
 	c := newLoadConfig(opts)
 	pl := newProblemList()
-	def := parseText(data, c.limits, pl)
-	m, ps, err := build(def, pl, c)
+	def, src := parseText(data, c.limits, pl)
+	m, ps, err := build(def, src, pl, c)
 	if m != nil {
 		m.src = data
 	}
@@ -84,11 +84,11 @@ func LoadMap(doc map[string]any, opts ...Option) (*Machine, Problems, error) {
 	pl := newProblemList()
 	root, err := valueNode(doc, 0)
 	if err != nil {
-		pl.errorf(CodeInvalidRoot, "", "the machine cannot be read: %v", err)
-		return build(nil, pl, c)
+		pl.errorf(CodeInvalidRoot, path{}, srcPos{}, "the machine cannot be read: %v", err)
+		return build(nil, nil, pl, c)
 	}
-	def := parseNode(root, c.limits, pl)
-	return build(def, pl, c)
+	def, src := parseNode(root, c.limits, pl)
+	return build(def, src, pl, c)
 }
 
 // maxValueDepth bounds the nesting LoadMap follows (a cyclic value never ends).
@@ -181,19 +181,19 @@ func valueNode(v any, depth int) (*yaml.Node, error) {
 func Check(data []byte, opts ...Option) (*Definition, Problems) {
 	c := newLoadConfig(opts)
 	pl := newProblemList()
-	def := parseText(data, c.limits, pl)
+	def, src := parseText(data, c.limits, pl)
 	if def != nil {
-		validate(def, pl, c.limits, c.guards)
+		validate(def, src, pl, c.limits, c.guards)
 	}
 	return def, pl.sorted()
 }
 
-func build(def *Definition, pl *problemList, c *loadConfig) (*Machine, Problems, error) {
+func build(def *Definition, src *sourceMap, pl *problemList, c *loadConfig) (*Machine, Problems, error) {
 	if def == nil {
 		ps := pl.sorted()
 		return nil, ps, &ValidationError{Problems: ps}
 	}
-	md := validate(def, pl, c.limits, c.guards)
+	md := validate(def, src, pl, c.limits, c.guards)
 	ps := pl.sorted()
 	if ps.HasErrors() {
 		return nil, ps, &ValidationError{Problems: ps}
@@ -248,15 +248,14 @@ func (m *Machine) WithGuards(r *GuardRegistry) *Machine {
 	if r == nil {
 		r = NewGuardRegistry()
 	}
-	pl := newProblemList()
+	var src *sourceMap
 	if m.src != nil {
-		// re-read the text only to place the recomputed warnings
-		var doc yaml.Node
-		if yaml.Unmarshal(m.src, &doc) == nil {
-			pl.root = &doc
-		}
+		// read the text again only to learn where the recomputed warnings go:
+		// a machine keeps its text, which is smaller than its positions
+		_, src = parseText(m.src, m.limits, newProblemList())
 	}
-	md := validate(m.def, pl, m.limits, r)
+	pl := newProblemList()
+	md := validate(m.def, src, pl, m.limits, r)
 	nm := compile(md, r)
 	nm.warnings = pl.sorted()
 	nm.src, nm.limits = m.src, m.limits

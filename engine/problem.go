@@ -4,10 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Severity says whether a problem stops a machine from being used.
@@ -138,156 +135,30 @@ type Pos struct {
 	Line, Column int
 }
 
-// problemList collects problems and places them with the position table the
-// decoder filled while walking the YAML nodes.
+// problemList collects problems, each placed by the caller: the decoder at the
+// node it is reading, validation at the position the decoder recorded for the
+// element at fault (see sourceMap).
 type problemList struct {
 	list Problems
-	root *yaml.Node // the parsed text; nil when the machine came from a Go value
 }
 
 func newProblemList() *problemList { return &problemList{} }
 
-func (pl *problemList) add(sev Severity, code, path, format string, args ...any) {
-	p := Problem{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Path: path}
-	if at, ok := pl.lookup(path); ok {
-		p.Line, p.Column = at.Line, at.Column
-	}
-	pl.list = append(pl.list, p)
+func (pl *problemList) add(sev Severity, code string, p path, at srcPos, format string, args ...any) {
+	pl.list = append(pl.list, Problem{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Path: p.String(),
+		Line: int(at.line), Column: int(at.col)})
 }
 
-func (pl *problemList) errorf(code, path, format string, args ...any) {
-	pl.add(SeverityError, code, path, format, args...)
+func (pl *problemList) errorf(code string, p path, at srcPos, format string, args ...any) {
+	pl.add(SeverityError, code, p, at, format, args...)
 }
 
-func (pl *problemList) warnf(code, path, format string, args ...any) {
-	pl.add(SeverityWarning, code, path, format, args...)
+func (pl *problemList) warnf(code string, p path, at srcPos, format string, args ...any) {
+	pl.add(SeverityWarning, code, p, at, format, args...)
 }
 
-// addAt records a problem at an explicit position (used for positions inside a
-// scalar, such as the column of an expression's syntax error).
-func (pl *problemList) addAt(sev Severity, code, path string, at Pos, format string, args ...any) {
-	pl.list = append(pl.list, Problem{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Path: path, Line: at.Line, Column: at.Column})
-}
-
-// lookup finds the position of path, or of its nearest enclosing path.
-func (pl *problemList) lookup(path string) (Pos, bool) {
-	n, _ := pl.node(path)
-	if n == nil || n.Line == 0 {
-		return Pos{}, false
-	}
-	return Pos{Line: n.Line, Column: n.Column}, true
-}
-
-// node resolves a problem path ("transitions[2].guards[0]") to the YAML node it
-// names. Positions are looked up only when a problem is reported, so loading a
-// valid machine records none. When the path cannot be followed to the end (a
-// scalar shorthand, a missing key), it returns the deepest node reached and
-// exact=false.
-func (pl *problemList) node(path string) (n *yaml.Node, exact bool) {
-	n = derefNode(pl.root)
-	if n == nil {
-		return nil, false
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = derefNode(n.Content[0])
-	}
-	for path != "" {
-		var seg string
-		if path[0] == '[' {
-			end := strings.IndexByte(path, ']')
-			if end < 0 {
-				return n, false
-			}
-			i, err := strconv.Atoi(path[1:end])
-			path = path[end+1:]
-			if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
-				return n, false
-			}
-			n = derefNode(n.Content[i])
-		} else {
-			path = strings.TrimPrefix(path, ".")
-			end := strings.IndexAny(path, ".[")
-			if end < 0 {
-				end = len(path)
-			}
-			seg, path = path[:end], path[end:]
-			v := mappingValue(n, seg)
-			if v == nil {
-				return n, false
-			}
-			n = v
-		}
-		if n == nil {
-			return nil, false
-		}
-	}
-	return n, true
-}
-
-func derefNode(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// mappingValue finds a key in a mapping (the last occurrence wins, merge keys
-// are followed).
-func mappingValue(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	var found *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := derefNode(n.Content[i])
-		if k == nil {
-			continue
-		}
-		if k.Value == key && k.Tag != "!!merge" {
-			found = derefNode(n.Content[i+1])
-		}
-	}
-	if found != nil {
-		return found
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; k.Tag == "!!merge" || k.Value == "<<" {
-			v := derefNode(n.Content[i+1])
-			if v == nil {
-				continue
-			}
-			if v.Kind == yaml.MappingNode {
-				if f := mappingValue(v, key); f != nil {
-					return f
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// isList reports whether path names a YAML sequence (to tell `source: a` from
-// `source: [a, b]` when naming `source[1]`).
-func (pl *problemList) isList(path string) bool {
-	n, exact := pl.node(path)
-	return exact && n != nil && n.Kind == yaml.SequenceNode
-}
-
-// exprStart is where an expression's text begins: the scalar itself, or the
-// `expr:` value of a {expr: ...} mapping.
-func (pl *problemList) exprStart(path string) (exprAt, bool) {
-	n, exact := pl.node(path)
-	if !exact || n == nil {
-		return exprAt{}, false
-	}
-	if n.Kind == yaml.MappingNode {
-		n = mappingValue(n, "expr")
-	}
-	if n == nil || n.Kind != yaml.ScalarNode || n.Line == 0 {
-		return exprAt{}, false
-	}
-	return exprStart(n), true
-}
+// put records a problem the caller built whole (a syntax error, the alias bound).
+func (pl *problemList) put(p Problem) { pl.list = append(pl.list, p) }
 
 func (pl *problemList) hasErrors() bool { return pl.list.HasErrors() }
 
