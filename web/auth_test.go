@@ -218,6 +218,19 @@ func samples(t *testing.T, ts *teamServer) map[string]routeSample {
 		"POST /new": {e, func(*actor) sample {
 			return sample{path: "/new", body: form("yaml", strings.Replace(sampleMachine, "sample", uniq("new_"), 1)), status: 200}
 		}},
+		"GET /machines/:id/revisions":        fixedFor(v, sample{path: "/machines/" + m.ID + "/revisions", status: 200}),
+		"GET /machines/:id/compare":          fixedFor(v, sample{path: "/machines/" + m.ID + "/compare?from=1&to=1", status: 200}),
+		"GET /machines/:id/migrate":          fixedFor(e, sample{path: "/machines/" + m.ID + "/migrate", status: 200}),
+		"GET /machines/:id/migrate/progress": fixedFor(v, sample{path: "/machines/" + m.ID + "/migrate/progress?to=1", status: 200}),
+		"POST /machines/:id/migrate": fixedFor(e, sample{path: "/machines/" + m.ID + "/migrate",
+			body: form("to_revision", "1", "dry_run", "true"), status: 200}),
+		"POST /machines/:id/revisions/:n/restore": {e, func(*actor) sample {
+			two := machine()
+			if _, err := ts.st.UpdateMachine(ctx, two.ID, strings.Replace(sampleMachine, "sample", two.Name, 1)+"# second\n"); err != nil {
+				t.Fatal(err)
+			}
+			return sample{path: "/machines/" + two.ID + "/revisions/1/restore", body: form("base_revision", "2"), status: 200}
+		}},
 		"GET /api/v1/machines/:id/revisions":    fixedFor(v, sample{path: "/api/v1/machines/" + m.ID + "/revisions", status: 200}),
 		"GET /api/v1/machines/:id/revisions/:n": fixedFor(v, sample{path: "/api/v1/machines/" + m.ID + "/revisions/1", status: 200}),
 		"GET /api/v1/machines/:id/diff":         fixedFor(v, sample{path: "/api/v1/machines/" + m.ID + "/diff?from=1&to=1", status: 200}),

@@ -48,6 +48,7 @@ func (s *Server) routes() *echo.Echo {
 	}
 	sharePages := &pages.Shares{Store: st, BaseURL: s.baseURL}
 	entityPages := &pages.Entities{Store: st, Clock: s.cfg.Clock, Actor: actorOf}
+	revisionPages := &pages.Revisions{Store: st, Clock: s.cfg.Clock, Actor: actorOf}
 
 	e.StaticFS("/static", echo.MustSubFS(staticFS, "static"))
 	e.GET("/health", s.health)
@@ -64,6 +65,12 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/machines/:id/save", machinePages.Save)
 	e.POST("/machines/:id/fork", machinePages.Fork)
 	e.POST("/machines/:id/delete", machinePages.Delete)
+	e.GET("/machines/:id/revisions", revisionPages.Panel)
+	e.GET("/machines/:id/compare", revisionPages.Compare)
+	e.POST("/machines/:id/revisions/:n/restore", revisionPages.Restore)
+	e.GET("/machines/:id/migrate", revisionPages.MigratePage)
+	e.POST("/machines/:id/migrate", revisionPages.Migrate)
+	e.GET("/machines/:id/migrate/progress", revisionPages.MigrateProgress)
 	e.POST("/workspace/analyze", machinePages.AnalyzeFragment)
 	e.POST("/workspace/share", sharePages.Share, s.limitShares)
 	e.POST("/workspace/export", pages.Export)

@@ -34,6 +34,7 @@ type Store interface {
 	pages.MachineStore
 	pages.ShareStore
 	pages.EntityStore
+	pages.RevisionStore
 	pages.AccountStore
 	AccountStore
 	CountMachines(ctx context.Context) (int, error)

@@ -24,6 +24,7 @@ type MachineStore interface {
 	ListMachines(ctx context.Context) ([]store.MachineSummary, error)
 	DeleteMachine(ctx context.Context, id string, cascade bool) error
 	Revisions(ctx context.Context, id string) ([]store.RevisionInfo, error)
+	MachineAt(ctx context.Context, id string, rev int) (*store.Machine, error)
 }
 
 // Machines serves the machines page and the workspace of a machine.

@@ -21,6 +21,15 @@ func (h *Machines) Workspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if r := c.QueryParam("revision"); r != "" {
+		n, err := strconv.Atoi(r)
+		if err != nil || n < 1 {
+			return store.Errorf(store.EINVALID, "revision must be a number from 1, not %q", r)
+		}
+		if n != m.Revision {
+			return h.oldRevision(c, m, n)
+		}
+	}
 	v := templates.WorkspaceView{
 		Mode: "machine", MachineID: m.ID, Name: m.Name, Version: m.Version, Revision: m.Revision, YAML: m.YAML,
 		Analysis: Analyze(m.YAML),
@@ -82,6 +91,9 @@ func (h *Machines) Save(c echo.Context) error {
 		n := len(ve.Problems.Errors())
 		return Render(c, http.StatusOK, templates.SaveStatus(false, fmt.Sprintf("Not saved: fix the %s listed under Problems first.", plural(n, "error"))))
 	case errors.Is(err, store.ErrConflict):
+		if se, moved := isHeadMoved(err); moved {
+			return conflict(c, h.Store, c.Param("id"), text, se)
+		}
 		return Render(c, http.StatusOK, templates.SaveStatus(false, "Not saved: "+store.ErrorMessage(err)))
 	case err != nil:
 		return err
@@ -89,4 +101,19 @@ func (h *Machines) Save(c echo.Context) error {
 	c.Response().Header().Set("HX-Trigger", fmt.Sprintf(`{"stator:saved": {"revision": %d, "name": %s, "version": %s}}`,
 		m.Revision, yamledit.Quote(m.Name), yamledit.Quote(m.Version)))
 	return Render(c, http.StatusOK, templates.SaveStatus(true, fmt.Sprintf("Saved revision %d.", m.Revision)))
+}
+
+// oldRevision shows a past revision read-only: its text, diagram and a
+// simulator that runs on it; Fork copies it, the revisions panel restores it.
+func (h *Machines) oldRevision(c echo.Context, head *store.Machine, n int) error {
+	m, err := h.Store.MachineAt(c.Request().Context(), head.ID, n)
+	if err != nil {
+		return err
+	}
+	v := templates.WorkspaceView{
+		Mode: "revision", MachineID: m.ID, Name: m.Name, Version: m.Version, Revision: m.Revision, Head: head.Revision, YAML: m.YAML,
+		Analysis: Analyze(m.YAML),
+		Data:     templates.WorkspaceData{Mode: "revision", MachineID: m.ID, Revision: m.Revision, YAML: m.YAML},
+	}
+	return Render(c, http.StatusOK, templates.WorkspacePage(v))
 }

@@ -170,6 +170,14 @@
     location.replace(e.detail.url);
   });
 
+  // forgetDraft drops the text kept for a reload (the conflict dialog's
+  // "reload theirs" keeps it elsewhere first)
+  api.forgetDraft = function () {
+    clearTimeout(draftTimer);
+    try { if (draftKey) localStorage.removeItem(draftKey); } catch (x) { /* ignore */ }
+  };
+  api.save = save;
+
   // ---- discard: back to the saved text, as one undoable edit ----
   if ($("#discard-draft")) $("#discard-draft").addEventListener("click", function () {
     if (!ed) return;
