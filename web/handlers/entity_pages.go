@@ -136,8 +136,9 @@ func (h *Pages) EntityPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d := m.MermaidDiagram(engine.DefaultDiagramOptions())
 	v := templates.EntityPageView{ID: e.ID, MachineID: e.MachineID, MachineName: m.Name(), Version: m.Version(), Revision: e.Revision,
-		Panel: panel, Data: map[string]any{"mermaid": m.Mermaid(engine.DefaultDiagramOptions()), "latest_revision": mach.Revision}}
+		Panel: panel, Data: map[string]any{"mermaid": d.Text, "mermaid_edges": d.Edges, "latest_revision": mach.Revision}}
 	return Render(c, http.StatusOK, templates.EntityPage(v))
 }
 

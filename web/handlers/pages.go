@@ -265,6 +265,7 @@ type analysisData struct {
 	Name      string          `json:"name,omitempty"`
 	Version   string          `json:"version,omitempty"`
 	Mermaid   string          `json:"mermaid,omitempty"`
+	Edges     []int           `json:"mermaid_edges,omitempty"` // transition index of each drawn edge (engine.MermaidDiagram)
 	Problems  []problemJSON   `json:"problems"`
 	Simulator *SimulatorModel `json:"simulator,omitempty"`
 }
@@ -294,7 +295,8 @@ func Analyze(text string) templates.AnalysisView {
 	}
 	if m != nil {
 		data.Name, data.Version = m.Name(), m.Version()
-		data.Mermaid = m.Mermaid(engine.DefaultDiagramOptions())
+		d := m.MermaidDiagram(engine.DefaultDiagramOptions())
+		data.Mermaid, data.Edges = d.Text, d.Edges
 		data.Simulator = simulatorModel(m)
 	}
 	v.Data = data
