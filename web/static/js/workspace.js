@@ -91,7 +91,7 @@
   function redraw() {
     if (!analysis || !analysis.valid || !window.StatorDiagram) return;
     var entities = api.activeTab === "entities";
-    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: entities ? [] : highlight, counts: counts || undefined });
+    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: entities ? [] : highlight, counts: counts || undefined, edges: analysis.mermaid_edges });
   }
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "analysis") applyAnalysis();
