@@ -445,7 +445,7 @@ func measure(browser, url, layout, dir string) (result, error) {
 		res.zoomBefore, _ = chromedp.Run(step(10*time.Second), chromedp.Evaluate[string](`document.getElementById("diagram").dataset.zoom || ""`))
 		x, y := before[0], before[1]
 		for i := 0; i < 10; i++ {
-			if err := chromedp.Do(step(30*time.Second), chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaY = -120 })); err != nil {
+			if err := chromedp.Do(step(30*time.Second), chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y, func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.01, -120 })); err != nil {
 				return res, err
 			}
 		}

@@ -132,13 +132,14 @@
       var p = pane();
       place(fitScale(), size.w / 2, size.h / 2, p.w / 2, p.h / 2);
       view.touched = false;
+      view.mode = "fit";
     }
     // home is the first view: the whole drawing when it is readable so,
     // else MIN_READABLE at the top of the drawing, across centred on the
     // anchors (the active states, or the start) when it does not fit across.
     function home(anchors) {
       var s = fitScale();
-      if (s >= MIN_READABLE) { fit(); return; }
+      if (s >= MIN_READABLE) { fit(); view.mode = "home"; return; }
       var p = pane();
       var qx = size.w / 2;
       if (size.w * MIN_READABLE > p.w - 2 * MARGIN) {
@@ -152,6 +153,7 @@
       }
       place(MIN_READABLE, qx, (p.h / 2 - MARGIN) / MIN_READABLE, p.w / 2, p.h / 2);
       view.touched = false;
+      view.mode = "home";
     }
     function swapped(w, h) {
       // keep the canvas point under the pane's centre where it was: with the
@@ -236,7 +238,8 @@
         if (p.w === last.w && p.h === last.h) return;
         last = p;
         if (view.touched || !size.w) return;
-        home(view.anchors ? view.anchors() : []);
+        if (view.mode === "fit") fit();
+        else home(view.anchors ? view.anchors() : []);
         if (view.following && view.onfollow) view.onfollow();
       }).observe(container);
     }

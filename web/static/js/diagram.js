@@ -362,6 +362,8 @@
           });
         }, function (err) { failed = true; throw err; });
       },
+      // warm starts the frame before the first drawing is asked for
+      warm: function () { if (!iframe && !failed) start(); },
       // kill throws the frame away with whatever it was drawing
       kill: function () {
         if (iframe) iframe.remove();
@@ -414,6 +416,7 @@
           if (scratch) scratch.remove();
         }
       },
+      warm: function () {},
       kill: function () {}
     };
   }
@@ -503,6 +506,9 @@
         clearTimeout(s.timer);
         var svg = currentSVG(container);
         if (svg) mark(container, s, svg);
+        // what is wanted is what is on screen: a failure since is past
+        container.removeAttribute("data-error");
+        container.classList.remove(STALE);
         busy(container, s, false);
         bump(container);
         if (waiting) waiting.resolvers.forEach(function (r) { r(true); });
@@ -685,7 +691,8 @@
     target.replaceChildren(svg);
     if (view) {
       view.swapped(w, h);
-      if (first || !view.touched) view.home(anchors(svg));
+      if (first || (!view.touched && view.mode !== "fit")) view.home(anchors(svg));
+      else if (!view.touched) view.fit();
       view.onfollow = function () { follow(container, s); };
       view.anchors = function () { var cur = currentSVG(container); return cur ? anchors(cur) : []; };
     }
@@ -793,7 +800,7 @@
         var r = 7 + 3 * text.length;
         var badge = document.createElementNS(NS, "g");
         badge.setAttribute("class", COUNT);
-        badge.setAttribute("data-count-state", name);
+        badge.setAttribute("data-state", name);
         badge.setAttribute("transform", "translate(" + (b.x + b.w - 2) + "," + (b.y + 2) + ")");
         var circle = document.createElementNS(NS, "circle");
         circle.setAttribute("r", String(r));
@@ -976,6 +983,9 @@
     copy.style.removeProperty("max-width");
     return new XMLSerializer().serializeToString(copy);
   }
+
+  // start the renderers now: loading Mermaid in a frame takes a moment
+  document.querySelectorAll("[data-testid=diagram]").forEach(function (c) { renderer(stateOf(c)).warm(); });
 
   window.StatorDiagram = {
     render: render,
