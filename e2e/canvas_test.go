@@ -132,6 +132,21 @@ func TestCanvasViewportInBrowser(t *testing.T) {
 			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+80, y+50, chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	}, func(b, a canvasState) bool { return a.Zoom == b.Zoom && a.Transform != b.Transform })
 
+	// full screen and back, without a re-render
+	n := p.rendered()
+	isFull := `(function(){var w=` + diagramJS + `.closest(".diagram-wrap"); return document.fullscreenElement === w || w.classList.contains("diagram-full")})()`
+	p.click("diagram-fullscreen")
+	p.wait("the diagram to go full screen", isFull+` && `+tidJS("diagram-fullscreen")+`.getAttribute("aria-pressed") === "true"`)
+	if h := eval[float64](p, diagramJS+`.getBoundingClientRect().height`); h < 600 {
+		t.Errorf("full screen diagram pane is %.0fpx tall in an 800px window", h)
+	}
+	p.shot("order-fullscreen")
+	p.click("diagram-fullscreen")
+	p.wait("the diagram to leave full screen", "!"+isFull)
+	if got := p.rendered(); got != n {
+		t.Errorf("full screen re-rendered the diagram (%d -> %d)", n, got)
+	}
+
 	// follow: zoom in on the top left, so that the terminal states are
 	// outside the pane, then let the timeout fire
 	p.click("diagram-100")
@@ -229,6 +244,16 @@ func TestCanvasDiagramsInBrowser(t *testing.T) {
 	if !eval[bool](p, `!!`+diagramJS+`.querySelector('g[data-state=legal_review]')`) {
 		t.Error("legal_review is not drawn after in_review was expanded")
 	}
+
+	// a theme switch draws again (in the theme's colours, read from app.css)
+	n = p.rendered()
+	eval[bool](p, `document.documentElement.setAttribute("data-theme", "dark"), true`)
+	p.waitRendered("the drawing in the dark theme", n)
+	if c := p.canvas(); c.Error != "" {
+		t.Errorf("after the theme switch: %s", c.Error)
+	}
+	eval[bool](p, `document.documentElement.setAttribute("data-theme", "light"), true`)
+	p.waitRendered("the drawing in the light theme", n+1)
 
 	// the ELK layout
 	n = p.rendered()

@@ -6,18 +6,21 @@
 //   - first diagram: from the start of navigation to the first finished
 //     render (the diagram's data-rendered counter), and whether that render
 //     drew the machine, failed (data-error) or drew an error box;
+//
 //   - typing: keys typed in bursts into an action name (so that every key
 //     changes a transition label and the diagram must be redrawn), with the
 //     longest wait of a key (Event Timing: from the key press to the next
 //     paint after its handler; and the CDP round trip of dispatching it) and
 //     the longest main-thread task (Long Tasks API) from the first key until
 //     the diagram shows the final text;
+//
 //   - redraw: from the last key to the render that shows the final text;
+//
 //   - pan/zoom (when the page has the zoom buttons): wheel zooms and drags
 //     over the diagram, the longest task meanwhile, and whether any of it
 //     re-rendered.
 //
-//	go build -o bin/stator ./cmd/web && cd bench && go run ./cmd/uibench --bin ../bin/stator
+//     go build -o bin/stator ./cmd/web && cd bench && go run ./cmd/uibench --bin ../bin/stator
 //
 // It is a measurement, not a test: it prints numbers and fails only when the
 // page cannot be driven. Every request goes to the server it started.
@@ -37,6 +40,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +58,7 @@ type config struct {
 	layout   string
 	keep     bool
 	runs     int
+	noDraw   bool
 }
 
 func main() {
@@ -65,6 +70,7 @@ func main() {
 	flag.StringVar(&c.layout, "layout", "", "diagram layout to choose before measuring (dagre or elk; empty: the page's default)")
 	flag.IntVar(&c.runs, "runs", 1, "measurements per machine (each in a fresh browser)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database and server log)")
+	flag.BoolVar(&c.noDraw, "no-draw", false, "while typing, do not redraw the diagram (to see what the rest of the page costs)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "uibench:", err)
@@ -162,7 +168,8 @@ func run(c config) error {
 		return err
 	}
 	defer srv.stop()
-	fmt.Printf("machine: %d CPUs; server %s; browser %s\n", runtime.NumCPU(), srv.url, browser)
+	fmt.Printf("machine: %d CPUs, load average %s; server %s; browser %s\n", runtime.NumCPU(), loadAvg(), srv.url, browser)
+	defer func() { fmt.Printf("\nload average at the end: %s\n", loadAvg()) }()
 
 	for _, bc := range list {
 		id, err := createMachine(srv.url, bc.yaml)
@@ -170,7 +177,7 @@ func run(c config) error {
 			return fmt.Errorf("%s: %w", bc.name, err)
 		}
 		for r := 0; r < c.runs; r++ {
-			res, err := measure(browser, srv.url+"/machines/"+id, c.layout, dir)
+			res, err := measure(browser, srv.url+"/machines/"+id, c.layout, dir, c.noDraw)
 			if err != nil {
 				return fmt.Errorf("%s: %w", bc.name, err)
 			}
@@ -179,6 +186,18 @@ func run(c config) error {
 		}
 	}
 	return nil
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func runLabel(r, n int) string {
@@ -201,6 +220,18 @@ const instrument = `(function () {
       B.events.push({name: e.name, start: e.startTime, dur: e.duration, delay: e.processingEnd - e.startTime});
     }); }).observe({type: "event", durationThreshold: 16, buffered: true});
   } catch (e) { B.noEvents = String(e); }
+  B.frames = [];
+  try {
+    // Long Animation Frames say which scripts a long frame ran
+    new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {
+      B.frames.push({start: e.startTime, dur: e.duration,
+        layout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+        render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+        scripts: (e.scripts || []).map(function (x) {
+        return {dur: x.duration, src: (x.sourceURL || "").replace(/^.*\//, ""), invoker: x.invoker || ""};
+      })});
+    }); }).observe({type: "long-animation-frame", buffered: true});
+  } catch (e) { B.noFrames = String(e); }
   function watch() {
     var el = document.getElementById("diagram");
     if (!el) { requestAnimationFrame(watch); return; }
@@ -209,22 +240,26 @@ const instrument = `(function () {
       var text = svg ? svg.textContent : "";
       B.renders.push({t: performance.now(), n: Number(el.dataset.rendered), error: el.getAttribute("data-error") || "",
         box: /Syntax error|Maximum text size|mermaid version/.test(text),
-        overview: !!el.getAttribute("data-overview"),
+        overview: !!el.getAttribute("data-overview"), overviewKind: el.getAttribute("data-overview") || "",
         nodes: svg ? svg.querySelectorAll("g.node, g[id*='-state-']").length : 0,
-        wanted: B.want ? text.indexOf(B.want) >= 0 : false});
+        // the final text is drawn: the SVG shows it, or (an overview without
+        // labels) the page drew the analysis of it and has nothing pending
+        wanted: B.want ? text.indexOf(B.want) >= 0 || (!!el.getAttribute("data-overview") && !!window.StatorWorkspace && !!StatorWorkspace.analysis &&
+          (StatorWorkspace.analysis.mermaid || "").indexOf(B.want) >= 0 && !el.classList.contains("stator-busy") && !el.getAttribute("data-error")) : false});
     }).observe(el, {attributes: true, attributeFilter: ["data-rendered"]});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch); else watch();
 })();`
 
 type renderMark struct {
-	T        float64 `json:"t"`
-	N        int     `json:"n"`
-	Error    string  `json:"error"`
-	Box      bool    `json:"box"`
-	Overview bool    `json:"overview"`
-	Nodes    int     `json:"nodes"`
-	Wanted   bool    `json:"wanted"`
+	T            float64 `json:"t"`
+	N            int     `json:"n"`
+	Error        string  `json:"error"`
+	Box          bool    `json:"box"`
+	Overview     bool    `json:"overview"`
+	OverviewKind string  `json:"overviewKind"`
+	Nodes        int     `json:"nodes"`
+	Wanted       bool    `json:"wanted"`
 }
 
 type span struct {
@@ -239,7 +274,22 @@ type eventTiming struct {
 	Delay float64 `json:"delay"`
 }
 
+type frameScript struct {
+	Dur     float64 `json:"dur"`
+	Src     string  `json:"src"`
+	Invoker string  `json:"invoker"`
+}
+
+type longFrame struct {
+	Start   float64       `json:"start"`
+	Dur     float64       `json:"dur"`
+	Layout  float64       `json:"layout"` // from styleAndLayoutStart to the frame's end
+	Render  float64       `json:"render"` // from renderStart to the frame's end
+	Scripts []frameScript `json:"scripts"`
+}
+
 type benchState struct {
+	Frames    []longFrame   `json:"frames"`
 	Longtasks []span        `json:"longtasks"`
 	Events    []eventTiming `json:"events"`
 	Renders   []renderMark  `json:"renders"`
@@ -255,6 +305,7 @@ type result struct {
 	keyMaxWait     float64 // Event Timing duration, ms
 	keyMaxDelay    float64
 	typingLongest  float64
+	typingBlame    string // the scripts of the longest animation frame while typing
 	typingTasks    int
 	redraw         float64 // ms from the last key to the final render
 	redrawMark     renderMark
@@ -276,7 +327,7 @@ func (r result) print() {
 	case r.first.Box:
 		state = "Mermaid error box in the SVG, data-error not set"
 	case r.first.Overview:
-		state = "overview"
+		state = "drawn as " + r.first.OverviewKind
 	}
 	fmt.Printf("first diagram       %7.0f ms after navigation start (%s, %d node groups)\n", r.first.T, state, r.first.Nodes)
 	fmt.Printf("  longest task while loading %6.0f ms\n", r.loadLongest)
@@ -286,12 +337,15 @@ func (r result) print() {
 	fmt.Printf("typing (%d keys)    longest key wait %4.0f ms (Event Timing: press until handled; until the next paint %.0f ms), longest CDP dispatch %s\n",
 		r.keys, r.keyMaxDelay, r.keyMaxWait, r.keyMaxRTT.Round(time.Millisecond))
 	fmt.Printf("  longest task from the first key to the final redraw %6.0f ms (%d tasks over 50 ms, %d renders)\n", r.typingLongest, r.typingTasks, r.rendersTyping)
+	if r.typingBlame != "" {
+		fmt.Printf("  longest animation frame meanwhile: %s\n", r.typingBlame)
+	}
 	if r.redraw >= 0 {
 		extra := ""
 		if r.redrawMark.Error != "" {
 			extra = " (data-error: " + r.redrawMark.Error + ")"
 		} else if r.redrawMark.Overview {
-			extra = " (overview)"
+			extra = " (" + r.redrawMark.OverviewKind + ")"
 		}
 		fmt.Printf("redraw              %7.0f ms from the last key to the diagram showing it%s\n", r.redraw, extra)
 	} else {
@@ -302,7 +356,7 @@ func (r result) print() {
 	}
 }
 
-func measure(browser, url, layout, dir string) (result, error) {
+func measure(browser, url, layout, dir string, noDraw bool) (result, error) {
 	res := result{redraw: -1}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
@@ -352,9 +406,16 @@ func measure(browser, url, layout, dir string) (result, error) {
 	})); err != nil {
 		return res, fmt.Errorf("open %s: %w", url, err)
 	}
-	if _, err := chromedp.Run(step(90*time.Second), chromedp.Poll[bool](`window.__bench && __bench.renders.length > 0`, chromedp.WithPollingTimeout(85*time.Second))); err != nil {
-		res.firstErr = "no finished render within 85 s"
-		return res, nil
+	// poll from Go: a poll in the page dies with the page it started in
+	for deadline := time.Now().Add(85 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		done, err := chromedp.Run(step(5*time.Second), chromedp.Evaluate[bool](`location.pathname.indexOf("/machines/") === 0 && !!window.__bench && __bench.renders.length > 0`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			res.firstErr = "no finished render within 85 s"
+			return res, nil
+		}
 	}
 	// let the load settle: no long task for a second
 	st, err := settle(ctx, step)
@@ -372,6 +433,11 @@ func measure(browser, url, layout, dir string) (result, error) {
 	  v.dispatch({selection: {anchor: i + 10}}); v.focus(); return true })()`))
 	if err != nil || !ok {
 		return res, fmt.Errorf("put the cursor in the editor: %v", err)
+	}
+	if noDraw {
+		if _, err := chromedp.Run(step(10*time.Second), chromedp.Evaluate[bool](`StatorDiagram.render = function () { return Promise.resolve(true) }, true`)); err != nil {
+			return res, err
+		}
 	}
 	typed := "zqxwvuykjh"
 	bursts := []string{"zqx", "wvuy", "kjh"}
@@ -420,6 +486,7 @@ func measure(browser, url, layout, dir string) (result, error) {
 		}
 	}
 	res.typingLongest = longest(st.Longtasks, t0, end+50)
+	res.typingBlame = blame(st.Frames, t0, end+50)
 	for _, s := range st.Longtasks {
 		if s.Start+s.Dur > t0 && s.Start < end+50 {
 			res.typingTasks++
@@ -474,7 +541,7 @@ func measure(browser, url, layout, dir string) (result, error) {
 func settle(ctx context.Context, step func(time.Duration) context.Context) (benchState, error) {
 	deadline := time.Now().Add(120 * time.Second)
 	for {
-		st, err := chromedp.Run(step(120*time.Second), chromedp.Evaluate[benchState](`(function(){var B=__bench;return {longtasks:B.longtasks,events:B.events,renders:B.renders,now:performance.now()}})()`))
+		st, err := chromedp.Run(step(120*time.Second), chromedp.Evaluate[benchState](`(function(){var B=__bench;return {frames:B.frames,longtasks:B.longtasks,events:B.events,renders:B.renders,now:performance.now()}})()`))
 		if err != nil {
 			return st, err
 		}
@@ -503,6 +570,31 @@ func longest(tasks []span, from, to float64) float64 {
 		}
 	}
 	return m
+}
+
+// blame describes the longest animation frame between from and to by the
+// scripts it ran (file and what called them), longest first.
+func blame(frames []longFrame, from, to float64) string {
+	var worst *longFrame
+	for i := range frames {
+		f := &frames[i]
+		if f.Start+f.Dur > from && f.Start < to && (worst == nil || f.Dur > worst.Dur) {
+			worst = f
+		}
+	}
+	if worst == nil {
+		return ""
+	}
+	scripts := append([]frameScript(nil), worst.Scripts...)
+	sort.Slice(scripts, func(i, j int) bool { return scripts[i].Dur > scripts[j].Dur })
+	parts := []string{fmt.Sprintf("%.0f ms frame (rendering %.0f ms, of which style and layout %.0f ms)", worst.Dur, worst.Render, worst.Layout)}
+	for i, sc := range scripts {
+		if i == 3 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%.0f ms in %s (%s)", sc.Dur, sc.Src, sc.Invoker))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func jsString(s string) string {

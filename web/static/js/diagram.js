@@ -13,7 +13,8 @@
 // The pipeline, per container:
 //   - a request whose text is already drawn only re-marks the SVG;
 //   - otherwise it waits for a pause that grows with how long the last
-//     drawing took (at most MAX_PAUSE), then goes to the frame; a newer
+//     drawing took beyond PAUSE_FREE (at most MAX_PAUSE), then goes to the
+//     frame; a newer
 //     request replaces a waiting one, and abandons a running one that has run
 //     for RECYCLE_MS (the frame is thrown away and a fresh one started);
 //   - meanwhile the last good picture stays, marked "Redrawing…";
@@ -34,6 +35,7 @@
 //   nodeElements(svg) -> Map of node id -> SVG groups (for tests).
 //   setLayout(container, "dagre"|"elk"), layout(container)
 //   collapse(container, stateName, collapsed?) toggles a compound state.
+//   stats(container) -> {prepare, draw, show}: ms of the last render's steps.
 //
 // Mermaid 11 gives each state's group the id "<svg id>-state-<node id>-<n>"
 // (a composite's group also carries data-id="<node id>"); node ids are
@@ -54,6 +56,7 @@
   // transitions, 512 KiB of machine text, whose diagram text is larger).
   var LIMITS = { maxTextSize: 16 * 1024 * 1024, maxEdges: 200000 };
   var MAX_PAUSE = 2000;     // ms: the longest pause before a redraw
+  var PAUSE_FREE = 500;     // ms: drawings faster than this start without a pause
   var RECYCLE_MS = 600;     // ms: a running render this old is abandoned for a newer text
   var BUDGET_MS = 5000;     // ms: a full drawing slower than this gives way to the overview
   var HARD_MS = 120000;     // ms: no drawing may take longer
@@ -61,7 +64,7 @@
   var LARGE_STATES = 250;   // a machine with more states starts with the overview...
   var LARGE_EDGES = 600;    // ... and so does one with more edges
   var OVERVIEW_NODES = 150; // an overview of collapsed compounds at most this big...
-  var OVERVIEW_EDGES = 400; // ... else the neighbourhood of the active state
+  var OVERVIEW_EDGES = 150; // ... else the neighbourhood of the active state
   var NEAR_CAP = 40;        // states shown around the active one in a neighbourhood
   var NUDGE_MAX = 400;      // labels moved off titles only up to this many labels
   var LAYOUT_KEY = "stator:diagram-layout";
@@ -75,7 +78,8 @@
       s = {
         source: null, edges: null, opts: {}, want: null, latest: null, inflight: null, timer: null,
         shown: null, lastMs: 0, renders: 0, frame: null, collapsed: null, expandAll: false,
-        layout: storedLayout(), overview: false, machine: null
+        layout: storedLayout(), overview: false, machine: null,
+        stats: { prepare: 0, draw: 0, show: 0 } // ms: last request's preparation, drawing (in the renderer), showing
       };
       states.set(container, s);
       wire(container, s);
@@ -496,7 +500,9 @@
   }
 
   function request(container, s) {
+    var t0 = performance.now();
     var job = makeJob(container, s);
+    s.stats.prepare = performance.now() - t0;
     s.want = job.key;
     return new Promise(function (resolve) {
       if (s.shown && s.shown.key === job.key) {
@@ -530,7 +536,9 @@
   function schedule(container, s) {
     clearTimeout(s.timer);
     busy(container, s, true);
-    var pause = s.renders === 0 ? 0 : Math.min(MAX_PAUSE, s.lastMs);
+    // the pause grows with the last drawing's time: a text that draws in
+    // under PAUSE_FREE ms waits only for the analysis' own debounce
+    var pause = s.renders === 0 ? 0 : Math.min(MAX_PAUSE, Math.max(0, s.lastMs - PAUSE_FREE));
     if (s.inflight) {
       // wait for the running drawing, or abandon it once it has run RECYCLE_MS
       pause = Math.max(pause, RECYCLE_MS - (performance.now() - s.inflight.started));
@@ -613,6 +621,8 @@
       return;
     }
     var ok = false;
+    var t0 = performance.now();
+    s.stats.draw = res.ms || 0;
     if (res.error) {
       failed(container, s, readable(res.error));
     } else {
@@ -623,6 +633,7 @@
         failed(container, s, "The diagram could not be shown: " + (err && err.message || err));
       }
     }
+    s.stats.show = performance.now() - t0;
     s.renders++;
     busy(container, s, !!s.latest);
     bump(container);
@@ -1002,6 +1013,9 @@
       var s = stateOf(container);
       return s.shown ? s.shown.job.layout : s.layout;
     },
-    collapse: collapse
+    collapse: collapse,
+    // stats: the last render's times in ms (prepare: the text to draw,
+    // draw: in the renderer, show: putting the SVG in the page)
+    stats: function (container) { return Object.assign({}, stateOf(container).stats); }
   };
 })();
