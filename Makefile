@@ -7,7 +7,7 @@ DB       ?=
 FUZZTIME ?= 30s
 PKGS      = ./...
 
-.PHONY: run build test vet generate check-generated bench load fuzz clean assets pg pg-stop
+.PHONY: run build test vet generate check-generated bench load bench-ui fuzz clean assets pg pg-stop
 
 run:
 	$(GO) run ./cmd/web$(if $(ADDR), --addr $(ADDR))$(if $(DB), --db $(DB))
@@ -59,6 +59,14 @@ LOADFLAGS ?=
 load: build
 	cd bench && $(GO) run ./cmd/load --bin ../bin/stator $(LOADFLAGS)
 
+# Starts bin/stator on a fresh database and opens the order example, a
+# 300-state and a 1,000-state machine in headless Chromium (bench/cmd/uibench):
+# time to the first diagram, key waits and long tasks while typing, redraw
+# time, pan/zoom (SPEC 10's browser budgets). UIBENCHFLAGS e.g. "--runs 3".
+UIBENCHFLAGS ?=
+bench-ui: build
+	cd bench && $(GO) run ./cmd/uibench --bin ../bin/stator $(UIBENCHFLAGS)
+
 # Each fuzz target runs for FUZZTIME; `go test` alone runs the committed seeds.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./engine/
@@ -71,7 +79,7 @@ fuzz:
 clean:
 	rm -rf bin
 
-# Rebuilds web/static/vendor (editor.js bundle, htmx, mermaid) and web/static/VERSIONS
+# Rebuilds web/static/vendor (editor.js and mermaid-elk.js bundles, htmx, mermaid, panzoom) and web/static/VERSIONS
 # from the versions pinned in web/editor/package-lock.json. Needs node + npm and the npm registry.
 assets:
 	cd web/editor && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs

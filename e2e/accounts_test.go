@@ -28,8 +28,12 @@ func startTeamServer(t *testing.T) (string, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, role := range map[string]store.Role{"ada": store.RoleAdmin, "vera": store.RoleViewer} {
-		if _, err := st.AddUser(ctx, name, role, accountsPassword); err != nil {
+	// the first user must be an admin: in this order
+	for _, u := range []struct {
+		name string
+		role store.Role
+	}{{"ada", store.RoleAdmin}, {"vera", store.RoleViewer}} {
+		if _, err := st.AddUser(ctx, u.name, u.role, accountsPassword); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -55,6 +55,16 @@ func (o DiagramOptions) direction() string {
 // composite's group also carries data-id="<node id>").
 func StateNodeID(name string) string { return "s_" + name + "_" }
 
+// RegionNodeID is the Mermaid id of the k-th region (0-based, YAML order) of
+// a parallel state: "r_" + parallel state name + "_" + k + "_". The Mermaid
+// diagram draws each region as a composite state labelled with the region's
+// name, so that the regions carry their names; the "r_" prefix keeps these
+// ids apart from the states' (StateNodeID), and k, which has no underscore,
+// keeps them apart from each other.
+func RegionNodeID(parallel string, k int) string {
+	return "r_" + parallel + "_" + strconv.Itoa(k) + "_"
+}
+
 func (m *Machine) writeNodeID(b *strings.Builder, n int32) {
 	b.WriteString("s_")
 	b.WriteString(m.nodes[n].name)

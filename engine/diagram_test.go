@@ -209,7 +209,7 @@ func TestDiagramDeterministic(t *testing.T) {
 
 var (
 	mmdID       = `s_[a-z0-9_]+_`
-	mmdState    = regexp.MustCompile(`^state "(.*)" as (` + mmdID + `)( \{)?$`)
+	mmdState    = regexp.MustCompile(`^state "(.*)" as (` + mmdID + `|r_[a-z0-9_]+_[0-9]+_)( \{)?$`)
 	mmdInitial  = regexp.MustCompile(`^\[\*\] --> (` + mmdID + `)(?: : (.*))?$`)
 	mmdTerminal = regexp.MustCompile(`^(` + mmdID + `) --> \[\*\]$`)
 	mmdEdge     = regexp.MustCompile(`^(` + mmdID + `) --> (` + mmdID + `) : (.*)$`)
@@ -234,6 +234,7 @@ func checkMermaid(src string, m *engine.Machine) error {
 	}
 	depth := 0
 	declared := map[string]int{}
+	regions := 0
 	prelude := true // accTitle, accDescr and direction come first
 	for i, line := range lines[1:] {
 		n := i + 2
@@ -271,6 +272,15 @@ func checkMermaid(src string, m *engine.Machine) error {
 			mm := mmdState.FindStringSubmatch(body)
 			if err := checkMermaidText(mm[1]); err != nil {
 				return fail(err)
+			}
+			if strings.HasPrefix(mm[2], "r_") {
+				// a region: a composite named after the region
+				regions++
+				if mm[3] == "" {
+					return fail(errors.New("a region without a block"))
+				}
+				depth++
+				continue
 			}
 			declared[mm[2]]++
 			if m != nil && mm[2] != engine.StateNodeID(unescapeMermaid(mm[1])) {
@@ -311,6 +321,13 @@ func checkMermaid(src string, m *engine.Machine) error {
 	}
 	if len(declared) != len(m.StateNames()) {
 		return fmt.Errorf("%d states declared, the machine has %d", len(declared), len(m.StateNames()))
+	}
+	want := 0
+	for _, s := range m.Definition().States {
+		want += len(s.Regions)
+	}
+	if regions != want {
+		return fmt.Errorf("%d regions drawn, the machine has %d", regions, want)
 	}
 	return nil
 }
@@ -853,5 +870,72 @@ func BenchmarkDOT1000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.DOT(opts)
+	}
+}
+
+// TestMermaidEdges checks the edge map of every diagram machine: one entry
+// per edge statement in text order, -1 exactly for the start and end markers
+// and timeouts, and otherwise a transition whose trigger (or delay) starts the
+// label and whose source and target the statement joins, with every
+// transition drawn at least once.
+func TestMermaidEdges(t *testing.T) {
+	for _, dm := range diagramMachines(t) {
+		t.Run(dm.name, func(t *testing.T) {
+			m, _, err := engine.Load([]byte(dm.text))
+			if err != nil {
+				t.Skip("the machine does not load:", err)
+			}
+			d := m.MermaidDiagram(engine.DefaultDiagramOptions())
+			if got, want := d.Text, m.Mermaid(engine.DefaultDiagramOptions()); got != want {
+				t.Fatal("MermaidDiagram.Text differs from Mermaid")
+			}
+			def := m.Definition()
+			drawn := make([]bool, len(def.Transitions))
+			k := 0
+			for _, line := range strings.Split(d.Text, "\n") {
+				body := strings.TrimLeft(line, " ")
+				if !strings.Contains(body, " --> ") {
+					continue
+				}
+				if k >= len(d.Edges) {
+					t.Fatalf("more edge statements than entries (%d)", len(d.Edges))
+				}
+				got := d.Edges[k]
+				k++
+				switch mm := mmdEdge.FindStringSubmatch(body); {
+				case mm == nil && strings.HasPrefix(body, "[*] --> ") && !strings.Contains(body, " : "),
+					mmdTerminal.MatchString(body):
+					if got != -1 {
+						t.Errorf("%q: edge map %d, want -1 (a marker)", body, got)
+					}
+				case strings.HasSuffix(body, "(timeout)"):
+					if got != -1 {
+						t.Errorf("%q: edge map %d, want -1 (a timeout)", body, got)
+					}
+				default:
+					if got < 0 || got >= len(def.Transitions) {
+						t.Errorf("%q: edge map %d, want a transition index", body, got)
+						continue
+					}
+					drawn[got] = true
+					tr := def.Transitions[got]
+					label := unescapeMermaid(body[strings.Index(body, " : ")+3:])
+					if !strings.HasPrefix(label, tr.Trigger) && !strings.HasPrefix(label, "after ") {
+						t.Errorf("%q: edge map %d is %s", body, got, tr.Trigger)
+					}
+					if mm != nil && !strings.Contains(label, "(") && mm[2] != engine.StateNodeID(tr.Dest) {
+						t.Errorf("%q: edge map %d goes to %s", body, got, tr.Dest)
+					}
+				}
+			}
+			if k != len(d.Edges) {
+				t.Errorf("%d edge statements, %d entries", k, len(d.Edges))
+			}
+			for i, ok := range drawn {
+				if !ok {
+					t.Errorf("transition %d (%s) is on no edge", i, def.Transitions[i].Trigger)
+				}
+			}
+		})
 	}
 }

@@ -35,8 +35,29 @@ import (
 // inside a block only when both its states are directly in that block, and
 // at the top level otherwise.
 func (m *Machine) Mermaid(opts DiagramOptions) string {
+	return m.MermaidDiagram(opts).Text
+}
+
+// MermaidDiagram is a machine's Mermaid text with what the page needs to link
+// the drawn SVG back to the machine.
+type MermaidDiagram struct {
+	// Text is what Mermaid draws (the same as Machine.Mermaid).
+	Text string `json:"text"`
+	// Edges has one entry per edge statement (`a --> b`, `[*] --> a`,
+	// `a --> [*]`), in the order of the text, which is the order in which
+	// Mermaid 11 numbers the edges it draws ("edge0", "edge1", ...): the
+	// index in Definition.Transitions of the transition the edge draws, or -1
+	// for the start and end markers and for a state's timeout (which is not
+	// in Transitions). A transition with several sources has several edges.
+	Edges []int `json:"edges"`
+}
+
+// MermaidDiagram renders the machine like Mermaid and says which transition
+// each drawn edge belongs to.
+func (m *Machine) MermaidDiagram(opts DiagramOptions) MermaidDiagram {
 	w := mermaidWriter{m: m, opts: opts}
-	return w.render()
+	text := w.render()
+	return MermaidDiagram{Text: text, Edges: w.edgeMap}
 }
 
 // mermaidEdge is one drawn transition edge.
@@ -55,11 +76,13 @@ type mermaidWriter struct {
 	order   []int32 // edge indexes grouped by block
 	start   []int32 // start[k]..start[k+1] in order: the edges of block k (k = node index, len(nodes) for the root)
 	scratch []byte
+	edgeMap []int // per edge statement written: the transition index, or -1
 }
 
 func (w *mermaidWriter) render() string {
 	m := w.m
 	w.collectEdges()
+	w.edgeMap = make([]int, 0, len(w.edges)+8)
 	w.b.Grow(w.estimate())
 	w.b.WriteString("stateDiagram-v2\n")
 	if name := m.def.Meta.MachineName; !blankText(name) {
@@ -82,6 +105,7 @@ func (w *mermaidWriter) render() string {
 	w.b.WriteString("[*] --> ")
 	m.writeNodeID(&w.b, m.initial)
 	w.b.WriteByte('\n')
+	w.edgeMap = append(w.edgeMap, -1)
 	for i := range m.def.States {
 		if m.nodes[i].parent < 0 {
 			w.state(int32(i), 1)
@@ -211,12 +235,22 @@ func (w *mermaidWriter) state(n int32, depth int) {
 	}
 	w.b.WriteString(" {\n")
 	if nd.parallel() {
+		// each region is a composite named after it (Mermaid's `--`
+		// sections have no names of their own)
 		for k, r := range nd.regions {
 			if k > 0 {
 				w.startLine(depth + 1)
 				w.b.WriteString("--\n")
 			}
-			w.blockBody(r, depth+1)
+			w.startLine(depth + 1)
+			w.b.WriteString("state \"")
+			writeMermaidName(&w.b, m.nodes[r].name)
+			w.b.WriteString("\" as ")
+			w.b.WriteString(RegionNodeID(nd.name, k))
+			w.b.WriteString(" {\n")
+			w.blockBody(r, depth+2)
+			w.startLine(depth + 1)
+			w.b.WriteString("}\n")
 		}
 	} else {
 		w.blockBody(n, depth+1)
@@ -235,6 +269,7 @@ func (w *mermaidWriter) blockBody(n int32, depth int) {
 		w.b.WriteString("[*] --> ")
 		m.writeNodeID(&w.b, nd.initial)
 		w.b.WriteByte('\n')
+		w.edgeMap = append(w.edgeMap, -1)
 	}
 	for _, c := range nd.children {
 		w.state(c, depth)
@@ -252,6 +287,7 @@ func (w *mermaidWriter) terminal(n int32, depth int) {
 	w.startLine(depth)
 	w.m.writeNodeID(&w.b, n)
 	w.b.WriteString(" --> [*]\n")
+	w.edgeMap = append(w.edgeMap, -1)
 }
 
 func (w *mermaidWriter) blockEdges(k int32, depth int) {
@@ -271,6 +307,11 @@ func (w *mermaidWriter) blockEdges(k int32, depth int) {
 		w.scratch = m.appendEdgeNote(w.scratch, e)
 		writeMermaidText(&w.b, w.scratch)
 		w.b.WriteByte('\n')
+		if e.t.index < len(m.def.Transitions) {
+			w.edgeMap = append(w.edgeMap, e.t.index)
+		} else {
+			w.edgeMap = append(w.edgeMap, -1) // a state's timeout
+		}
 	}
 }
 

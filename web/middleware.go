@@ -25,14 +25,26 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 	"font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
+// renderFrame is the page the diagram is drawn in: a sandboxed frame of the
+// server's own pages, so it may be framed by them (and only by them).
+const renderFrame = "/static/render.html"
+
+// cspFramed is csp for renderFrame: framed by this server's pages only.
+var cspFramed = strings.Replace(csp, "frame-ancestors 'none'", "frame-ancestors 'self'", 1)
+
 // securityHeaders sets the headers every response carries.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
+		if c.Request().URL.Path == renderFrame {
+			h.Set("Content-Security-Policy", cspFramed)
+			h.Set("X-Frame-Options", "SAMEORIGIN")
+		} else {
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Frame-Options", "DENY")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		return next(c)
 	}

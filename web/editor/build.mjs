@@ -3,6 +3,9 @@
 //   ../static/vendor/editor.js      esbuild IIFE bundle of src/editor.js
 //   ../static/vendor/htmx.min.js    copied from htmx.org/dist
 //   ../static/vendor/mermaid.min.js copied from mermaid/dist (UMD, defines window.mermaid)
+//   ../static/vendor/mermaid-elk.js esbuild IIFE bundle of src/mermaid-elk.js: @mermaid-js/layout-elk
+//                                   (with elkjs), registered with window.mermaid
+//   ../static/vendor/panzoom.min.js copied from @panzoom/panzoom/dist (UMD, defines window.Panzoom)
 //   ../static/VERSIONS              file, package, exact version and sha256 of each
 // The output is deterministic: running it twice changes nothing.
 
@@ -46,30 +49,50 @@ const result = await build({
   logLevel: "warning",
 });
 
+const elkResult = await build({
+  entryPoints: [join(here, "src", "mermaid-elk.js")],
+  outfile: join(vendorDir, "mermaid-elk.js"),
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  legalComments: "eof",
+  banner: { js: "/*! Stator: @mermaid-js/layout-elk (MIT) with elkjs (EPL-2.0) and d3 (ISC), built by web/editor/build.mjs. Versions: web/static/VERSIONS. */" },
+  metafile: true,
+  logLevel: "warning",
+});
+
 copyFileSync(join(here, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(vendorDir, "htmx.min.js"));
+copyFileSync(join(here, "node_modules", "@panzoom", "panzoom", "dist", "panzoom.min.js"), join(vendorDir, "panzoom.min.js"));
 copyFileSync(join(here, "node_modules", "mermaid", "dist", "mermaid.min.js"), join(vendorDir, "mermaid.min.js"));
 
-// The packages whose code ended up in editor.js, from esbuild's metafile.
-const inBundle = new Set();
-for (const output of Object.values(result.metafile.outputs)) {
-  for (const input of Object.keys(output.inputs)) {
-    const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
-    if (m) inBundle.add(m[1]);
+// The packages whose code ended up in a bundle, from esbuild's metafile.
+function packagesIn(metafile) {
+  const inBundle = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const input of Object.keys(output.inputs)) {
+      const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+      if (m) inBundle.add(m[1]);
+    }
   }
+  return [...inBundle]
+    .sort()
+    .map((name) => {
+      const entry = lock.packages[`node_modules/${name}`];
+      if (!entry) throw new Error(`bundled package ${name} is not a top-level entry of package-lock.json`);
+      return `${name}@${entry.version}`;
+    });
 }
-const bundleParts = [...inBundle]
-  .sort()
-  .map((name) => {
-    const entry = lock.packages[`node_modules/${name}`];
-    if (!entry) throw new Error(`bundled package ${name} is not a top-level entry of package-lock.json`);
-    return `${name}@${entry.version}`;
-  });
+const bundleParts = packagesIn(result.metafile);
+const elkParts = packagesIn(elkResult.metafile);
 
 const sha256 = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const files = [
   ["vendor/htmx.min.js", "htmx.org", lockedVersion("htmx.org")],
   ["vendor/mermaid.min.js", "mermaid", lockedVersion("mermaid")],
   ["vendor/editor.js", "codemirror", lockedVersion("codemirror")],
+  ["vendor/mermaid-elk.js", "@mermaid-js/layout-elk", lockedVersion("@mermaid-js/layout-elk")],
+  ["vendor/panzoom.min.js", "@panzoom/panzoom", lockedVersion("@panzoom/panzoom")],
 ];
 const width = (i) => Math.max(...files.map((f) => f[i].length));
 const lines = [
@@ -82,6 +105,9 @@ const lines = [
   "#",
   `# vendor/editor.js is an esbuild@${lockedVersion("esbuild")} bundle (IIFE, minified) of web/editor/src/editor.js with:`,
   ...bundleParts.map((p) => `#   ${p}`),
+  "#",
+  `# vendor/mermaid-elk.js is an esbuild@${lockedVersion("esbuild")} bundle (IIFE, minified) of web/editor/src/mermaid-elk.js with:`,
+  ...elkParts.map((p) => `#   ${p}`),
   "",
 ];
 writeFileSync(join(staticDir, "VERSIONS"), lines.join("\n"));

@@ -20,11 +20,14 @@ type WorkspaceData struct {
 // AnalysisData is what the workspace applies after each validation
 // (analysis-data): the problems for the editor and the list, the diagram.
 type AnalysisData struct {
-	Valid    bool          `json:"valid"`
-	Name     string        `json:"name,omitempty"`
-	Version  string        `json:"version,omitempty"`
-	Mermaid  string        `json:"mermaid,omitempty"`
-	Problems []ProblemData `json:"problems"`
+	Valid   bool   `json:"valid"`
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	Mermaid string `json:"mermaid,omitempty"`
+	// MermaidEdges is the transition index of each drawn edge, in the
+	// order Mermaid numbers them (engine.MermaidDiagram).
+	MermaidEdges []int         `json:"mermaid_edges,omitempty"`
+	Problems     []ProblemData `json:"problems"`
 }
 
 // ProblemData is one problem for the editor's markers.
@@ -54,6 +57,7 @@ type EntitiesData struct {
 // EntityPageData starts the entity page's diagram (entity-page-data).
 type EntityPageData struct {
 	Mermaid        string `json:"mermaid"`
+	MermaidEdges   []int  `json:"mermaid_edges,omitempty"`
 	LatestRevision int    `json:"latest_revision"`
 }
 

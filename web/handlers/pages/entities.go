@@ -130,8 +130,9 @@ func (h *Entities) EntityPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d := m.MermaidDiagram(engine.DefaultDiagramOptions())
 	v := templates.EntityPageView{ID: e.ID, MachineID: e.MachineID, MachineName: m.Name(), Version: m.Version(), Revision: e.Revision,
-		Panel: panel, Data: templates.EntityPageData{Mermaid: m.Mermaid(engine.DefaultDiagramOptions()), LatestRevision: mach.Revision}}
+		Panel: panel, Data: templates.EntityPageData{Mermaid: d.Text, MermaidEdges: d.Edges, LatestRevision: mach.Revision}}
 	return Render(c, http.StatusOK, templates.EntityPage(v))
 }
 

@@ -60,7 +60,8 @@ func Analyze(text string) templates.AnalysisView {
 	}
 	if m != nil {
 		data.Name, data.Version = m.Name(), m.Version()
-		data.Mermaid = m.Mermaid(engine.DefaultDiagramOptions())
+		d := m.MermaidDiagram(engine.DefaultDiagramOptions())
+		data.Mermaid, data.MermaidEdges = d.Text, d.Edges
 	}
 	v.Data = data
 	return v

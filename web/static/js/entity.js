@@ -9,7 +9,7 @@
   function highlight() {
     var el = document.getElementById("entity-data");
     var d = el ? JSON.parse(el.textContent) : { highlight: [] };
-    window.StatorDiagram.render(diagram, page.mermaid, { highlight: d.highlight });
+    window.StatorDiagram.render(diagram, page.mermaid, { highlight: d.highlight, edges: page.mermaid_edges });
   }
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "entity-panel") highlight();

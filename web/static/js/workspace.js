@@ -100,7 +100,9 @@
     if (!diagramOnly) {
       if (ed) ed.setProblems(analysis.problems || []);
       diagramEl.classList.toggle("invalid", !analysis.valid);
-      diagramEl.classList.toggle("no-diagram", !analysis.valid && !diagramEl.querySelector("svg"));
+      // a valid text drawn before (even if its drawing is still on the way)
+      // stays on screen, dimmed; only with none is there "no diagram yet"
+      diagramEl.classList.toggle("no-diagram", !analysis.valid && !drewValid);
     }
     if (analysis.valid) {
       diagramEl.classList.remove("no-diagram");
@@ -115,10 +117,12 @@
   // redraw draws the last valid analysis: with the Simulator tab, the
   // simulation's current state highlighted; with the Entities tab, the
   // entity counts alone (the simulation's state is not theirs).
+  var drewValid = false;
   function redraw() {
     if (!analysis || !analysis.valid || !window.StatorDiagram) return;
+    drewValid = true;
     var entities = api.activeTab === "entities";
-    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: entities ? [] : highlight, counts: counts || undefined });
+    window.StatorDiagram.render(diagramEl, analysis.mermaid, { highlight: entities ? [] : highlight, counts: counts || undefined, edges: analysis.mermaid_edges });
   }
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target && e.detail.target.id === "analysis") applyAnalysis();
