@@ -29,42 +29,77 @@ func Apply(text string, op Op) (string, error) {
 	if def == nil {
 		return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
 	}
+	// the op's steps are made one after the other, each on the text the
+	// step before wrote: the edits of one step never overlap
+	out := text
+	var m *machine
 	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
-	}
-	m, ok := newMachine(newSource(text), &doc, def, op.Kind)
-	if !ok {
-		if problems.HasErrors() {
-			return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
+	for i, step := range op.steps() {
+		doc = yaml.Node{}
+		if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
+			if i == 0 {
+				return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
+			}
+			return text, m.unsafe(&doc, "", err.Error())
 		}
-		return text, refuse(ErrUnsupported, op.Kind, "", "the machine's states or transitions cannot be read one by one; make this edit in the text")
-	}
-	m.run(op)
-	if m.err != nil {
-		return text, m.err
-	}
-	if len(m.patches) == 0 {
-		return text, nil
-	}
-	out, err := applyPatches(text, m.patches)
-	if err != nil {
-		return text, refuse(ErrUnsupported, op.Kind, "", "this edit could not be made safely on this text (%v); make it in the text", err)
-	}
-	res, after, err := engine.Load([]byte(out))
-	if err != nil {
-		for _, p := range after {
-			if p.Code == engine.CodeSyntaxError || p.Code == engine.CodeInvalidRoot {
-				return text, m.unsafe(&doc, "the text would no longer parse: "+p.Message)
+		var ok bool
+		if m, ok = newMachine(newSource(out), &doc, def, op.Kind); !ok {
+			if problems.HasErrors() {
+				return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
+			}
+			return text, refuse(ErrUnsupported, op.Kind, "", "the machine's states or transitions cannot be read one by one; make this edit in the text")
+		}
+		m.run(step)
+		if m.err != nil {
+			return text, m.err
+		}
+		if len(m.patches) > 0 {
+			var err error
+			if out, err = applyPatches(out, m.patches); err != nil {
+				return text, refuse(ErrUnsupported, op.Kind, "", "this edit could not be made safely on this text (%v); make it in the text", err)
 			}
 		}
-		return text, &InvalidError{Op: op.Kind, Problems: withoutPositions(after)}
+	}
+	var got *engine.Definition
+	if out == text {
+		// nothing written: right only when the op changes nothing
+		got, _ = engine.Check([]byte(text))
+	} else {
+		res, after, err := engine.Load([]byte(out))
+		if err != nil {
+			for _, p := range after {
+				if p.Code == engine.CodeSyntaxError || p.Code == engine.CodeInvalidRoot {
+					return text, m.unsafe(&doc, "", p.Message)
+				}
+			}
+			return text, &InvalidError{Op: op.Kind, Problems: withoutPositions(after)}
+		}
+		got = res.Definition()
 	}
 	expect(def, op)
-	if where := firstDifference(def, res.Definition()); where != "" {
-		return text, m.unsafe(&doc, where+" would not come out as the edit means")
+	if where := firstDifference(def, got); where != "" {
+		return text, m.unsafe(&doc, where, "")
 	}
 	return out, nil
+}
+
+// steps splits an op into edits made one after the other: an
+// update_transition sets its trigger, then its guards, then its actions.
+func (op Op) steps() []Op {
+	if op.Kind != UpdateTransition {
+		return []Op{op}
+	}
+	var out []Op
+	if op.Trigger != "" {
+		out = append(out, Op{Kind: op.Kind, Index: op.Index, Trigger: op.Trigger})
+	}
+	if op.Guards != nil {
+		out = append(out, Op{Kind: op.Kind, Index: op.Index, Guards: op.Guards})
+	}
+	if op.Actions != nil {
+		out = append(out, Op{Kind: op.Kind, Index: op.Index, Actions: op.Actions})
+	}
+	return out
 }
 
 // run dispatches the op.
@@ -89,35 +124,59 @@ func (m *machine) run(op Op) {
 	}
 }
 
-// unsafe refuses an edit whose result is not what it means: because of
-// text shared through anchors, aliases or merge keys (ErrShared), or, in a
-// text without them, because this package could not rewrite the text
-// (ErrUnsupported).
-func (m *machine) unsafe(doc *yaml.Node, what string) error {
-	if anchor := firstShared(doc); anchor != nil {
-		return refuse(ErrShared, m.op, "", "%s: the text is shared through the anchor &%s (line %d) and its aliases or a merge key (<<), so the edit would change more than it should; make it in the text", what, anchor.Anchor, anchor.Line)
+// unsafe refuses an edit whose result is not what it means (where names
+// the part that differs; parse is set when the result would not parse):
+// because of text shared through anchors, aliases or merge keys
+// (ErrShared), or, in a text without them, because this package could not
+// rewrite the text (ErrUnsupported).
+func (m *machine) unsafe(doc *yaml.Node, where, parse string) error {
+	anchor := m.sharedAnchor(doc)
+	switch {
+	case anchor != nil && parse != "":
+		return refuse(ErrShared, m.op, "", "this edit cannot be made safely: it would remove the anchor &%s (line %d) that an alias elsewhere still uses; make this edit in the text", anchor.Anchor, anchor.Line)
+	case anchor != nil:
+		return refuse(ErrShared, m.op, "", "this edit cannot be made safely: %s would differ from what the edit means, because its text is written once as the anchor &%s (line %d) and shared by aliases or a merge key (<<); make this edit in the text", where, anchor.Anchor, anchor.Line)
+	case parse != "":
+		return refuse(ErrUnsupported, m.op, "", "this edit could not be made safely on this text (the result would not parse: %s); make it in the text", parse)
 	}
-	return refuse(ErrUnsupported, m.op, "", "this edit could not be made safely on this text (%s); make it in the text", what)
+	return refuse(ErrUnsupported, m.op, "", "this edit could not be made safely on this text (%s would not come out as the edit means); make it in the text", where)
 }
 
-// firstShared is the first anchored node that an alias refers to.
-func firstShared(doc *yaml.Node) *yaml.Node {
-	var found *yaml.Node
+// sharedAnchor is the anchored node, used by an alias, that the edit
+// touches (its text overlaps a patch), else the first one in the text.
+func (m *machine) sharedAnchor(doc *yaml.Node) *yaml.Node {
+	var anchors []*yaml.Node
+	seen := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
-		if n == nil || found != nil || depth > 1000 {
+		if n == nil || depth > 1000 {
 			return
 		}
-		if n.Kind == yaml.AliasNode {
-			found = n.Alias
-			return
+		if n.Kind == yaml.AliasNode && n.Alias != nil && !seen[n.Alias] {
+			seen[n.Alias] = true
+			anchors = append(anchors, n.Alias)
 		}
 		for _, c := range n.Content {
 			walk(c, depth+1)
 		}
 	}
 	walk(doc, 0)
-	return found
+	for _, a := range anchors {
+		start := m.src.pos(a)
+		end, err := m.src.end(a, -1)
+		if err != nil {
+			continue
+		}
+		for _, p := range m.patches {
+			if p.start < end && p.end >= start {
+				return a
+			}
+		}
+	}
+	if len(anchors) > 0 {
+		return anchors[0]
+	}
+	return nil
 }
 
 func withoutPositions(ps engine.Problems) engine.Problems {

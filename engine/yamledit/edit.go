@@ -215,8 +215,15 @@ func (e *editor) scalarText(v string, style yaml.Style) string {
 }
 
 // plainSafe reports whether v reads back as the same string when written
-// plain: a valid name other than null (which YAML reads as nothing).
-func plainSafe(v string) bool { return validName(v) && v != "null" }
+// plain: a valid name other than null (which YAML reads as nothing) and
+// the words YAML 1.1 readers (pystator's) take for booleans.
+func plainSafe(v string) bool {
+	switch v {
+	case "null", "true", "false", "y", "n", "yes", "no", "on", "off":
+		return false
+	}
+	return validName(v)
+}
 
 // replaceScalar rewrites a scalar's value (its anchor and tag stay).
 func (e *editor) replaceScalar(n *yaml.Node, v string) {

@@ -66,7 +66,7 @@ func expect(def *engine.Definition, op Op) {
 	case SetParent:
 		for i := range def.States {
 			s := &def.States[i]
-			if s.Name != op.Name {
+			if s.Name != op.Name || s.Parent == op.Parent {
 				continue
 			}
 			if p := stateDef(def, s.Parent); p != nil {

@@ -152,7 +152,13 @@ func (e *editor) appendEntry(val, key *yaml.Node, kvs []kv, name string, fallbac
 		// `key: []` or `key:` in a block document becomes a block list
 		colon := e.colonAfter(key)
 		if !(val.Tag == "!!null" && val.Value == "") {
-			e.add(colon, e.end(val, -1), "")
+			// `[]` goes; a comment after it keeps its column
+			end := e.end(val, -1)
+			fill := ""
+			if strings.TrimSpace(e.src.s[end:e.src.lineEnd(end)]) != "" {
+				fill = strings.Repeat(" ", end-colon)
+			}
+			e.add(colon, end, fill)
 		}
 		dashInd := key.Column - 1 + fallback.dashOff
 		var lines []string
@@ -193,7 +199,7 @@ func (e *editor) flowValue(v any) string {
 	case json.Number:
 		return t.String()
 	case string:
-		if !e.src.json && plainSafe(t) && !looksNumeric(t) && t != "true" && t != "false" {
+		if !e.src.json && plainSafe(t) && !looksNumeric(t) {
 			return t
 		}
 		return Quote(t)
@@ -212,7 +218,7 @@ func (e *editor) flowValue(v any) string {
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			kt := Quote(k)
-			if !e.src.json && plainSafe(k) && !looksNumeric(k) && k != "true" && k != "false" {
+			if !e.src.json && plainSafe(k) && !looksNumeric(k) {
 				kt = k
 			}
 			parts[i] = kt + ": " + e.flowValue(t[k])

@@ -199,7 +199,7 @@ func (m *machine) dropFromRegions(l *listEdits, n *yaml.Node, name string) {
 func (m *machine) setType(i int, typ string) {
 	n := m.state(i)
 	if n.Kind == yaml.ScalarNode {
-		m.replaceValue(n, -1, m.flowMap(entryStyle{}, []kv{{"name", m.scalarText(n.Value, n.Style)}, {"type", m.scalarText(typ, n.Style)}}))
+		m.replaceValue(n, -1, m.flowMap(entryStyle{}, []kv{{"name", m.scalarText(n.Value, n.Style)}, {"type", m.scalarText(typ, 0)}}))
 		return
 	}
 	m.setName(n, "type", typ, stateKeys, nameStyle(n, "name"))
@@ -217,9 +217,7 @@ func (m *machine) setInitial(op Op) {
 	s := m.def.States[i]
 	if s.Parent == "" {
 		switch s.Type {
-		case engine.StateInitial:
-			return
-		case engine.StateStable:
+		case engine.StateInitial, engine.StateStable:
 		default:
 			m.fail(refuse(ErrStateType, op.Kind, "name", "%q is a %s state; only a stable state can become the initial state (change its type in the text first)", op.Name, s.Type))
 			return
@@ -229,7 +227,9 @@ func (m *machine) setInitial(op Op) {
 				m.setType(k, engine.StateStable)
 			}
 		}
-		m.setType(i, engine.StateInitial)
+		if s.Type != engine.StateInitial {
+			m.setType(i, engine.StateInitial)
+		}
 		return
 	}
 	p, err := m.find("name", s.Parent)
