@@ -25,22 +25,33 @@ func Apply(text string, op Op) (string, error) {
 	if err := op.check(); err != nil {
 		return text, err
 	}
-	def, problems := engine.Check([]byte(text))
-	if def == nil {
+	// the engine reads the text while the node tree is built beside it
+	type checked struct {
+		def      *engine.Definition
+		problems engine.Problems
+	}
+	done := make(chan checked, 1)
+	go func() {
+		def, problems := engine.Check([]byte(text))
+		done <- checked{def, problems}
+	}()
+	var doc yaml.Node
+	perr := yaml.Unmarshal([]byte(text), &doc)
+	in := <-done
+	def, problems := in.def, in.problems
+	if def == nil || perr != nil {
 		return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
 	}
 	// the op's steps are made one after the other, each on the text the
 	// step before wrote: the edits of one step never overlap
 	out := text
 	var m *machine
-	var doc yaml.Node
 	for i, step := range op.steps() {
-		doc = yaml.Node{}
-		if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
-			if i == 0 {
-				return text, &InvalidError{Op: op.Kind, Input: true, Problems: problems}
+		if i > 0 {
+			doc = yaml.Node{}
+			if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
+				return text, m.unsafe(&doc, "", err.Error())
 			}
-			return text, m.unsafe(&doc, "", err.Error())
 		}
 		var ok bool
 		if m, ok = newMachine(newSource(out), &doc, def, op.Kind); !ok {
@@ -60,21 +71,17 @@ func Apply(text string, op Op) (string, error) {
 			}
 		}
 	}
-	var got *engine.Definition
-	if out == text {
-		// nothing written: right only when the op changes nothing
-		got, _ = engine.Check([]byte(text))
-	} else {
-		res, after, err := engine.Load([]byte(out))
-		if err != nil {
-			for _, p := range after {
-				if p.Code == engine.CodeSyntaxError || p.Code == engine.CodeInvalidRoot {
-					return text, m.unsafe(&doc, "", p.Message)
-				}
-			}
-			return text, &InvalidError{Op: op.Kind, Problems: withoutPositions(after)}
+	// the result must be a valid machine (Check validates as Load does;
+	// compiling adds no error) that means what the op means; an op that
+	// changes nothing returns the text as it is, valid or not
+	got, after := engine.Check([]byte(out))
+	for _, p := range after {
+		if p.Code == engine.CodeSyntaxError || p.Code == engine.CodeInvalidRoot {
+			return text, m.unsafe(&doc, "", p.Message)
 		}
-		got = res.Definition()
+	}
+	if out != text && after.HasErrors() {
+		return text, &InvalidError{Op: op.Kind, Problems: withoutPositions(after)}
 	}
 	expect(def, op)
 	if where := firstDifference(def, got); where != "" {

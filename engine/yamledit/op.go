@@ -60,7 +60,8 @@ type Guard struct {
 	Expr string `json:"expr,omitempty"`
 }
 
-// UnmarshalJSON reads "name", {"name": ...} or {"expr": ...}.
+// UnmarshalJSON reads "name", {"name": ...} or {"expr": ...}; anything else
+// is an *Error wrapping ErrOp.
 func (g *Guard) UnmarshalJSON(b []byte) error {
 	if s, ok := jsonString(b); ok {
 		*g = Guard{Name: s}
@@ -71,7 +72,7 @@ func (g *Guard) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return fmt.Errorf("a guard is a name or {\"expr\": \"...\"}: %w", err)
+		return refuse(ErrOp, UpdateTransition, "guards", `a guard is a name ("is_open") or {"expr": "qty > 0"}`)
 	}
 	*g = Guard(p)
 	return nil
@@ -93,7 +94,8 @@ type Action struct {
 	Params map[string]any `json:"params,omitempty"`
 }
 
-// UnmarshalJSON reads "name" or {"name": ..., "params": {...}}.
+// UnmarshalJSON reads "name" or {"name": ..., "params": {...}}; anything
+// else is an *Error wrapping ErrOp.
 func (a *Action) UnmarshalJSON(b []byte) error {
 	if s, ok := jsonString(b); ok {
 		*a = Action{Name: s}
@@ -104,7 +106,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return fmt.Errorf("an action is a name or {\"name\", \"params\"}: %w", err)
+		return refuse(ErrOp, UpdateTransition, "actions", `an action is a name ("notify") or {"name": "notify", "params": {...}}`)
 	}
 	*a = Action(p)
 	return nil
