@@ -272,6 +272,37 @@ func subsequence(sub, list []string) bool {
 	return i == len(sub)
 }
 
+// TestApplyLineBreaks: positions agree with yaml.v3's on every line break
+// it knows and after a byte order mark, so edits land where they belong.
+func TestApplyLineBreaks(t *testing.T) {
+	rename := Op{Kind: RenameState, From: "b", To: "bee"}
+	tests := []struct {
+		name, text, want string
+	}{
+		{"byte order mark in YAML", "\ufeffstates: [{name: a, type: initial}, {name: b}]\ntransitions: [{trigger: t, source: a, dest: b}]\n",
+			"\ufeffstates: [{name: a, type: initial}, {name: bee}]\ntransitions: [{trigger: t, source: a, dest: bee}]\n"},
+		{"lone CR line ends", "states:\r  - {name: a, type: initial}\r  - {name: b}\rtransitions:\r  - {trigger: t, source: a, dest: b}\r",
+			"states:\r  - {name: a, type: initial}\r  - {name: bee}\rtransitions:\r  - {trigger: t, source: a, dest: bee}\r"},
+		{"line separator in a string", "{\"meta\": {\"description\": \"x\u2028y\"}, \"states\": [{\"name\": \"a\", \"type\": \"initial\"}, {\"name\": \"b\"}], \"transitions\": []}",
+			"{\"meta\": {\"description\": \"x\u2028y\"}, \"states\": [{\"name\": \"a\", \"type\": \"initial\"}, {\"name\": \"bee\"}], \"transitions\": []}"},
+		{"next line in a description", "meta: {description: \"x\u0085y\"}\nstates: [{name: a, type: initial}, {name: b}]\ntransitions: []\n",
+			"meta: {description: \"x\u0085y\"}\nstates: [{name: a, type: initial}, {name: bee}]\ntransitions: []\n"},
+		{"tabs between tokens", "states:\n  - {name:\ta, type:\tinitial}\n  - {name:\tb}\ntransitions: []\n",
+			"states:\n  - {name:\ta, type:\tinitial}\n  - {name:\tbee}\ntransitions: []\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Apply(tc.text, rename)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
 // errorCase is an op that must be refused, leaving the text as it was.
 type errorCase struct {
 	name  string

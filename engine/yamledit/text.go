@@ -16,17 +16,43 @@ import (
 type source struct {
 	s     string
 	lines []int  // byte offset where each line starts
+	ends  []int  // byte offset where each line's content ends (before its break)
 	eol   string // "\r\n" when the text uses CRLF line ends, else "\n"
 	json  bool   // the text is JSON: everything written stays JSON
 }
 
+// newSource indexes the lines as yaml.v3 counts them: a line ends at \n,
+// \r\n, a lone \r, or U+0085, U+2028, U+2029; columns of the first line
+// start after a byte order mark.
 func newSource(s string) *source {
-	src := &source{s: s, lines: []int{0}, eol: "\n"}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			src.lines = append(src.lines, i+1)
-		}
+	src := &source{s: s, eol: "\n"}
+	start := 0
+	if strings.HasPrefix(s, "\ufeff") {
+		start = len("\ufeff")
 	}
+	src.lines = append(src.lines, start)
+	for i := start; i < len(s); {
+		n := 0
+		switch {
+		case s[i] == '\n':
+			n = 1
+		case s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			n = 2
+		case s[i] == '\r':
+			n = 1
+		case strings.HasPrefix(s[i:], "\u0085"):
+			n = len("\u0085")
+		case strings.HasPrefix(s[i:], "\u2028"), strings.HasPrefix(s[i:], "\u2029"):
+			n = len("\u2028")
+		default:
+			i++
+			continue
+		}
+		src.ends = append(src.ends, i)
+		i += n
+		src.lines = append(src.lines, i)
+	}
+	src.ends = append(src.ends, len(s))
 	if strings.Contains(s, "\r\n") {
 		src.eol = "\r\n"
 	}
@@ -80,7 +106,7 @@ func (t *source) pos(n *yaml.Node) int { return t.off(n.Line, n.Column) }
 
 // line is the 0-based index of the line holding offset o.
 func (t *source) line(o int) int {
-	return sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > o }) - 1
+	return max(0, sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > o })-1)
 }
 
 func (t *source) lineStart(o int) int { return t.lines[t.line(o)] }
@@ -94,17 +120,8 @@ func (t *source) nextLine(o int) int {
 	return len(t.s)
 }
 
-// lineEnd is where the content of o's line ends (before "\r\n" or "\n").
-func (t *source) lineEnd(o int) int {
-	e := t.nextLine(o)
-	if e > 0 && e <= len(t.s) && t.s[e-1] == '\n' {
-		e--
-		if e > 0 && t.s[e-1] == '\r' {
-			e--
-		}
-	}
-	return e
-}
+// lineEnd is where the content of o's line ends (before its line break).
+func (t *source) lineEnd(o int) int { return t.ends[t.line(o)] }
 
 // column is the 1-based column (in characters) of offset o.
 func (t *source) column(o int) int {
@@ -247,7 +264,7 @@ func (t *source) scalarEnd(n *yaml.Node, minIndent int) (int, error) {
 	s := t.s
 	switch {
 	case n.Style&yaml.DoubleQuotedStyle != 0:
-		for i := o + 1; i < len(s); i++ {
+		for i := o + 1; i < len(s) && s[o] == '"'; i++ {
 			switch s[i] {
 			case '\\':
 				i++
@@ -256,7 +273,7 @@ func (t *source) scalarEnd(n *yaml.Node, minIndent int) (int, error) {
 			}
 		}
 	case n.Style&yaml.SingleQuotedStyle != 0:
-		for i := o + 1; i < len(s); i++ {
+		for i := o + 1; i < len(s) && s[o] == '\''; i++ {
 			if s[i] == '\'' {
 				if i+1 < len(s) && s[i+1] == '\'' {
 					i++
