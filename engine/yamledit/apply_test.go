@@ -56,6 +56,7 @@ var goldenCases = []goldenCase{
 	{name: "update_transition_actions_flow_list", input: "block.yaml", op: Op{Kind: UpdateTransition, Index: idx(0), Actions: []Action{{Name: "send"}}}},
 	{name: "update_transition_new_keys", input: "block.yaml", op: Op{Kind: UpdateTransition, Index: idx(1), Guards: []Guard{{Name: "has_qty"}}, Actions: []Action{{Name: "notify", Params: map[string]any{"to": "ops", "n": 2.0, "x-y": "a b"}}}}},
 	{name: "update_transition_trigger", input: "block.yaml", op: Op{Kind: UpdateTransition, Index: idx(4), Trigger: "warm"}},
+	{name: "update_transition_replace_block_list", input: "block.yaml", op: Op{Kind: UpdateTransition, Index: idx(0), Guards: []Guard{{Name: "ready"}, {Name: "steady"}}}},
 	{name: "update_transition_remove_guards", input: "block.yaml", op: Op{Kind: UpdateTransition, Index: idx(0), Guards: []Guard{}, Actions: []Action{}}},
 
 	// flow entries in block lists, a multi-line flow mapping
@@ -303,6 +304,30 @@ func TestApplyLineBreaks(t *testing.T) {
 	}
 }
 
+// TestApplyNoOps: an edit that changes nothing answers the text as it is.
+func TestApplyNoOps(t *testing.T) {
+	text := readInput(t, "block.yaml")
+	for _, op := range []Op{
+		{Kind: RenameState, From: "open", To: "open"},
+		{Kind: RenameTrigger, From: "fill", To: "fill"},
+		{Kind: SetInitial, Name: "draft"},
+		{Kind: SetInitial, Name: "pending"},
+		{Kind: SetInitial, Name: "calm"},
+		{Kind: SetParent, Name: "open", Parent: "working"},
+		{Kind: SetParent, Name: "draft"},
+		{Kind: UpdateTransition, Index: idx(0), Trigger: "submit", Guards: []Guard{{Name: "has_qty"}, {Expr: "qty < 1000"}},
+			Actions: []Action{{Name: "send"}, {Name: "audit", Params: map[string]any{"level": "info"}}}},
+		{Kind: UpdateTransition, Index: idx(1), Guards: []Guard{}, Actions: []Action{}},
+	} {
+		t.Run(string(op.Kind), func(t *testing.T) {
+			got, err := Apply(text, op)
+			if err != nil || got != text {
+				t.Fatalf("%+v: err %v, changed %v", op, err, got != text)
+			}
+		})
+	}
+}
+
 // errorCase is an op that must be refused, leaving the text as it was.
 type errorCase struct {
 	name  string
@@ -380,6 +405,7 @@ var errorCases = []errorCase{
 	{name: "an alias repeats the transition to change", text: "@anchors.yaml", op: Op{Kind: UpdateTransition, Index: idx(1), Trigger: "run"}, want: ErrShared, msg: "&go"},
 	{name: "an anchored name used for something else", text: "meta: {machine_name: m, description: *n}\nstates:\n  - {name: &n a, type: initial}\ntransitions: []\n", op: Op{Kind: RenameState, From: "a", To: "b"}, code: engine.CodeSyntaxError, input: true},
 	{name: "an anchored name used in meta", text: "states:\n  - {name: &n a, type: initial}\nmeta: {machine_name: m, description: *n}\ntransitions: []\n", op: Op{Kind: RenameState, From: "a", To: "b"}, want: ErrShared, msg: "meta"},
+	{name: "a parent from a merge key", text: "base: &kid {parent: a}\nstates:\n  - {name: a, type: initial}\n  - {<<: *kid, name: b}\ntransitions: []\n", op: Op{Kind: SetParent, Name: "b"}, want: ErrShared, msg: "&kid"},
 	{name: "deleting an anchor an alias needs", text: "states:\n  - {name: a, type: initial}\n  - {name: b}\ntransitions:\n  - {trigger: t, source: a, dest: b, actions: &acts [x]}\n  - {trigger: u, source: a, dest: a, actions: *acts}\n", op: Op{Kind: DeleteState, Name: "b"}, want: ErrShared, msg: "&acts"},
 }
 

@@ -97,7 +97,7 @@ type InvalidError struct {
 func (e *InvalidError) Error() string {
 	what := "the edit would make the machine invalid"
 	if e.Input {
-		what = "the text cannot be edited until it is a machine that parses"
+		what = "the text must read as a machine before it can be edited"
 	}
 	if errs := e.Problems.Errors(); len(errs) > 0 {
 		return fmt.Sprintf("%s: %s: %s", e.Op, what, errs[0].Error())
