@@ -75,6 +75,10 @@ func FuzzEdit(f *testing.F) {
 			f.Add(uint8(i), k, uint8(i*7+int(k)), uint8(k*3+1), "", uint8(i%2))
 		}
 	}
+	for i, ft := range texts {
+		// the texts themselves, for the fuzzer to mutate
+		f.Add(uint8(0), uint8(i), uint8(i), uint8(i*5), ft.text, uint8(2))
+	}
 	f.Add(uint8(0), uint8(0), uint8(1), uint8(2), "Bad-Name", uint8(0))
 	f.Add(uint8(0), uint8(3), uint8(1), uint8(2), "states:\n  - {name: a, type: initial}\ntransitions: []\n", uint8(2))
 	f.Fuzz(func(t *testing.T, which, kind, a, b uint8, word string, flags uint8) {
