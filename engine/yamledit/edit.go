@@ -60,11 +60,8 @@ func deref(n *yaml.Node) *yaml.Node {
 // pair is one effective entry of a mapping, read as the engine reads it:
 // aliases followed, `<<` merge keys applied, explicit keys over merged ones.
 type pair struct {
-	key    string
-	k, v   *yaml.Node // dereferenced
-	rawV   *yaml.Node // the value as written (an alias node for `*x`)
-	owner  *yaml.Node // the mapping that holds it as written
-	merged bool
+	key  string
+	k, v *yaml.Node // dereferenced
 }
 
 func pairs(m *yaml.Node) []pair {
@@ -91,7 +88,7 @@ func collectPairs(m *yaml.Node, merged bool, out []pair, depth int) []pair {
 			}
 			continue
 		}
-		p := pair{key: k.Value, k: k, v: v, rawV: m.Content[i+1], owner: m, merged: merged}
+		p := pair{key: k.Value, k: k, v: v}
 		j := -1
 		for x := range out {
 			if out[x].key == k.Value {

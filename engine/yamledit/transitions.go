@@ -206,7 +206,8 @@ func (m *machine) setList(n *yaml.Node, key string, items []listItem, j int) {
 	i := explicitIndex(n, key)
 	if i < 0 {
 		if len(items) == 0 {
-			if _, merged := lookup(n, key); merged {
+			if _, inherited := lookup(n, key); inherited {
+				// only a merge key (<<) gives it: an explicit [] overrides it
 				m.insertKey(n, key, []string{"[]"}, transitionKeys)
 			}
 			return
