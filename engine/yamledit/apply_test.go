@@ -198,7 +198,7 @@ func diffLines(want, got string) string {
 	return "(same lines)"
 }
 
-// TestApplyUntouchedLines checks, for every golden case on a text with a
+// TestApplyKeepsComments checks, for every golden case on a text with a
 // comment on every line, that each comment of the input is still in the
 // output, in order, unless the edit removed its whole entry.
 func TestApplyKeepsComments(t *testing.T) {

@@ -176,3 +176,20 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApplySize measures one rename (about 50 references) by machine
+// size, up to the 5,000-state limit.
+func BenchmarkApplySize(b *testing.B) {
+	for _, n := range []int{200, 1000, 5000} {
+		text := bigMachine(n, 0)
+		op := Op{Kind: RenameState, From: "s0050", To: "renamed"}
+		b.Run(fmt.Sprintf("states=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Apply(text, op); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -38,6 +38,36 @@ const (
 //
 // For update_transition an empty trigger and nil guards or actions leave
 // them as they are; an empty (non-nil) list removes them.
+//
+// What each kind does (besides loading the result, see Apply):
+//   - add_state appends {name, type, parent} at the end of `states`; type is
+//     stable (written only when given), initial, terminal or error; parallel
+//     and a parallel parent are refused (regions are not written).
+//   - add_transition appends {trigger, source, dest} at the end of
+//     `transitions` (`transitions: []` or empty becomes a list); both
+//     states must exist.
+//   - rename_state rewrites every state reference: entries' name, parent,
+//     initial_child, timeout destination, regions' initial and states,
+//     transitions' source and dest, error_policy.default_fallback.
+//   - rename_trigger rewrites transitions' trigger and events' name; the new
+//     trigger must not be used already.
+//   - delete_state removes the entry, the transitions to the state and
+//     those whose only source it is, the name from other source lists and
+//     region lists, timeouts leading to it and an initial_child naming it;
+//     refused for a state with children, the only root initial state, a
+//     region's initial state and error_policy.default_fallback.
+//   - set_initial makes the state the one entered first at its level: at
+//     the top its type becomes initial and every other top-level initial
+//     state's becomes stable (only a stable or initial state qualifies);
+//     in a compound state it becomes the parent's initial_child; in a
+//     parallel state its region's initial.
+//   - set_parent sets, adds or (with no parent) removes `parent`; a cycle
+//     and a parallel parent are refused; leaving a parallel state removes
+//     the state from its region (refused when it is the region's initial),
+//     and the old parent's initial_child naming it is removed.
+//   - update_transition rewrites the trigger; guards and actions keep the
+//     written items that stay (with their comments) and insert or remove
+//     the others.
 type Op struct {
 	Kind    Kind     `json:"kind"`
 	Name    string   `json:"name,omitempty"`
