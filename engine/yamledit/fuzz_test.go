@@ -1,6 +1,7 @@
 package yamledit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,7 @@ type fuzzText struct {
 	name   string
 	text   string
 	tagged bool
+	plain  bool // no anchors or odd shapes: never refused as shared or unsupported
 }
 
 // fuzzTexts are the conformance machines with a comment on every line, the
@@ -33,9 +35,9 @@ func fuzzTexts(tb testing.TB) []fuzzText {
 	}
 	var out []fuzzText
 	for _, f := range files {
-		out = append(out, fuzzText{name: f.Name, text: tagLines(f.Machine), tagged: true})
+		out = append(out, fuzzText{name: f.Name, text: tagLines(f.Machine), tagged: true, plain: true})
 		if js, err := ToJSON(f.Machine); err == nil {
-			out = append(out, fuzzText{name: f.Name + ".json", text: string(js)})
+			out = append(out, fuzzText{name: f.Name + ".json", text: string(js), plain: true})
 		}
 	}
 	inputs, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
@@ -64,10 +66,11 @@ func tagLines(text string) string {
 // FuzzEdit applies random ops to the conformance machines (a comment on
 // every line, LF or CRLF ends, and as JSON) and to the golden inputs, and
 // to arbitrary text. Whatever the op: no panic; a refusal returns the text
-// unchanged and says why in a typed error; an accepted edit loads, and on a
-// tagged text keeps every comment in order, losing only those on lines of
-// the entries the op removes or rewrites. A conformance machine (no
-// anchors) is never refused as shared or unsupported.
+// unchanged and says why in a typed error; an accepted edit loads, JSON
+// stays JSON, CRLF stays CRLF, and on a tagged text every comment is kept in
+// order but those on lines of the entries the op removes or rewrites. A
+// conformance machine (no anchors) is never refused as shared or
+// unsupported.
 func FuzzEdit(f *testing.F) {
 	texts := fuzzTexts(f)
 	for i := range texts {
@@ -107,7 +110,7 @@ func FuzzEdit(f *testing.F) {
 				if e.Message == "" || e.Code() == "" {
 					t.Fatalf("%s: a refusal without a message or code: %#v", ft.name, e)
 				}
-				if ft.tagged && (errors.Is(err, ErrShared) || errors.Is(err, ErrUnsupported)) {
+				if ft.plain && (errors.Is(err, ErrShared) || errors.Is(err, ErrUnsupported)) {
 					t.Fatalf("%s: %+v refused on a plain machine: %v", ft.name, op, err)
 				}
 			case errors.As(err, &ie):
@@ -121,6 +124,9 @@ func FuzzEdit(f *testing.F) {
 		}
 		if _, _, err := engine.Load([]byte(got)); err != nil && got != text {
 			t.Fatalf("%s: %+v: the result does not load: %v\n%s", ft.name, op, err, got)
+		}
+		if looksLikeJSON(text) && json.Valid([]byte(text)) && !json.Valid([]byte(got)) {
+			t.Fatalf("%s: %+v: JSON did not stay JSON:\n%s", ft.name, op, got)
 		}
 		if flags&1 != 0 && strings.Count(got, "\n") != strings.Count(got, "\r\n") {
 			t.Fatalf("%s: %+v: a line lost its CRLF end:\n%q", ft.name, op, got)
