@@ -44,10 +44,14 @@ func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) er
 	q.WriteString(`UPDATE entities AS e SET revision = v.revision, state = v.state, context = v.context, version = v.version, history_len = v.history_len,
 		entered_at = v.entered_at, updated_at = v.updated_at
 		FROM (VALUES `)
-	args := make([]any, 0, 9*len(batch))
+	args := make([]any, 0, 10*len(batch))
 	seen := map[string]bool{}
 	n := 0
-	for _, w := range batch {
+	// rows are locked in entity id order in every batch, so that two
+	// instances' batches wait for each other but never deadlock
+	ordered := append([]*store.EventWrite(nil), batch...)
+	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].EntityID < ordered[j].EntityID })
+	for _, w := range ordered {
 		w.Err = nil
 		if seen[w.EntityID] {
 			w.Err = store.ErrConflict
