@@ -298,6 +298,17 @@ func TestPagesShowWhatTheRoleMayDo(t *testing.T) {
 			if got := !hiddenForm(ws, "/machines/"+m.ID+"/fork"); got != tc.edit {
 				t.Errorf("Fork offered: %v, want %v", got, tc.edit)
 			}
+			e, err := ts.st.CreateEntity(context.Background(), store.NewEntity{MachineID: m.ID, Actor: "ada"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ep := string(sendAs(t, "GET", ts.base+"/entities/"+e.ID, nil, as(a, false)).body)
+			if got := !regexp.MustCompile(`<form[^>]*data-testid="send-event"[^>]*hidden`).MatchString(ep); got != tc.edit {
+				t.Errorf("the entity page's send-event form offered: %v, want %v", got, tc.edit)
+			}
+			if !strings.Contains(ep, `data-testid="history-actor">by ada<`) {
+				t.Error("the entity page's history does not say who created the entity")
+			}
 			list := string(sendAs(t, "GET", ts.base+"/", nil, as(a, false)).body)
 			if got := !hiddenForm(list, "/machines/"+m.ID+"/delete"); got != tc.edit {
 				t.Errorf("Delete offered: %v, want %v", got, tc.edit)

@@ -150,7 +150,7 @@ func (h *Entities) entityPanel(c echo.Context, e *store.Entity, m *engine.Machin
 	}
 	for _, x := range page.Events { // newest first
 		row := templates.HistoryRow{Seq: x.Seq, Trigger: x.Trigger, From: x.SourceState, To: x.TargetState, Success: x.Success,
-			ByTimer: x.ByTimer, Actions: x.Actions, At: ago(now, x.At), AtISO: x.At.UTC().Format(time.RFC3339)}
+			ByTimer: x.ByTimer, Actions: x.Actions, At: ago(now, x.At), AtISO: x.At.UTC().Format(time.RFC3339), Actor: x.Actor}
 		if x.Error != nil {
 			row.Error = x.Error.Message
 		}
