@@ -193,7 +193,7 @@ func TestSimulatorInBrowser(t *testing.T) {
 	p.waitHighlight("open")
 	st := p.steps()
 	if len(st) != 1 || st[0].Label != "exchange_ack" || !strings.Contains(st[0].Text, "pending_new → open") ||
-		!strings.Contains(st[0].Text, "update_order_id, notify_ui_open, log_audit_trail") || !strings.Contains(st[0].Text, "cancelled _timeout of pending_new") || !st[0].Current {
+		!strings.Contains(st[0].Text, "update_order_id, notify_ui_open, log_audit_trail") || !strings.Contains(st[0].Text, "cancelled timeout of pending_new") || !st[0].Current {
 		t.Errorf("steps %+v", st)
 	}
 	if eval[bool](p, tidJS("clock-next")+".disabled") != true {

@@ -371,7 +371,9 @@ func writeMermaidName(b *strings.Builder, name string) {
 		switch {
 		case i == 0 && !isASCIILetter(c):
 			writeMermaidEntity(b, rune(c))
-		case c != '_' || i+1 < len(name) && isASCIIAlnum(name[i-1]) && isASCIIAlnum(name[i+1]):
+		case c != '_' || i+1 < len(name) && isASCIIAlnum(name[i-1]) && isASCIIAlnum(name[i+1]) && (i > 1 || isASCIILetter(name[0])):
+			// an underscore must sit between letters or digits as written:
+			// after a first character written as an entity it is one too
 			b.WriteByte(c)
 		default:
 			writeMermaidEntity(b, '_')

@@ -79,7 +79,10 @@ func (s *Store) send(ctx context.Context, entityID string, ev Event, timerID int
 		}
 		payloadJSON = b
 	}
-	reqHash := requestHash(ev.Trigger, payloadJSON)
+	var reqHash string
+	if ev.IdempotencyKey != "" {
+		reqHash = requestHash(ev.Trigger, payloadJSON)
+	}
 	unlock, err := s.locks.lock(ctx, entityID)
 	if err != nil {
 		return nil, err

@@ -82,6 +82,7 @@ func accessRules() map[string]map[string]store.Role {
 			"/api/v1/validate":                          v,
 			"/api/v1/process":                           v,
 			"/api/v1/render":                            v,
+			"/api/v1/edit":                              v,
 			"/api/v1/shares":                            v,
 			"/api/v1/machines":                          e,
 			"/api/v1/entities":                          e,

@@ -304,6 +304,8 @@ func samples(t *testing.T, ts *teamServer) map[string]routeSample {
 		"POST /api/v1/process": fixedFor(v, sample{path: "/api/v1/process",
 			body: map[string]string{"yaml": sampleMachine, "current_state": "idle", "trigger": "go"}, status: 200}),
 		"POST /api/v1/render": fixedFor(v, sample{path: "/api/v1/render", body: map[string]string{"yaml": sampleMachine, "format": "mermaid"}, status: 200}),
+		"POST /api/v1/edit": fixedFor(v, sample{path: "/api/v1/edit",
+			body: map[string]any{"yaml": sampleMachine, "op": map[string]string{"kind": "add_state", "name": "extra"}}, status: 200}),
 		"POST /api/v1/shares": {v, func(*actor) sample {
 			return sample{path: "/api/v1/shares", body: map[string]string{"yaml": sampleMachine + "#" + uniq("")}, status: 201}
 		}},

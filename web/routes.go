@@ -100,6 +100,7 @@ func (s *Server) routes() *echo.Echo {
 	v1.POST("/validate", eng.Validate)
 	v1.POST("/process", eng.Process)
 	v1.POST("/render", eng.Render)
+	v1.POST("/edit", api.Edit)
 
 	v1.GET("/machines", machines.List)
 	v1.POST("/machines", machines.Create)

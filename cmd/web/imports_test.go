@@ -30,7 +30,7 @@ func TestImportDirections(t *testing.T) {
 	rules := map[string]rule{
 		"engine":            {ours: []string{"engine"}, outside: []string{"gopkg.in/yaml.v3", "github.com/expr-lang/expr"}},
 		"engine/sim":        {ours: []string{"engine"}},
-		"engine/yamledit":   {outside: []string{"gopkg.in/yaml.v3"}},
+		"engine/yamledit":   {ours: []string{"engine"}, outside: []string{"gopkg.in/yaml.v3"}},
 		"engine/enginetest": {ours: []string{"engine"}, outside: []string{"gopkg.in/yaml.v3"}},
 		"migrations":        {},
 		"store":             {ours: []string{"engine"}, outside: []string{"golang.org/x/crypto"}},

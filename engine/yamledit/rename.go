@@ -1,6 +1,8 @@
 // Package yamledit changes machine text (YAML or JSON) the way a person
 // would: only what must change is rewritten, so comments, key order, quoting
-// and flow or block style of everything else stay as written.
+// and flow or block style of everything else stay as written. Apply makes
+// the visual edits of the diagram (SPEC 7.1); RenameMachine sets the
+// machine's name.
 package yamledit
 
 import (

@@ -97,7 +97,7 @@ func simStep(e sim.Entry) templates.SimStep {
 		s.Changes = append(s.Changes, c.String())
 	}
 	for _, t := range e.Cancelled {
-		s.Cancelled = append(s.Cancelled, t.Trigger+" of "+t.State)
+		s.Cancelled = append(s.Cancelled, timerLabel(t.Trigger, t.Kind, t.State, t.AfterMs))
 	}
 	if e.Omitted > 0 {
 		s.Changes = append(s.Changes, fmt.Sprintf("(%d more entries left out of the log)", e.Omitted))

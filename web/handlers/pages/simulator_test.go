@@ -81,7 +81,7 @@ func TestSimulateRequests(t *testing.T) {
 	}{
 		{"start", url.Values{}, "pending_new", []string{`data-testid="event-exchange_ack"`, `data-testid="sim-timer"`}},
 		{"fill", url.Values{"op": {"fill"}}, "pending_new", []string{`data-testid="ctx-order_qty" value="100"`}},
-		{"ack", url.Values{"op": {"event:exchange_ack"}}, "open", []string{"cancelled _timeout of pending_new", `data-reason="the payload needs fill_qty"`}},
+		{"ack", url.Values{"op": {"event:exchange_ack"}}, "open", []string{"cancelled timeout of pending_new", `data-reason="the payload needs fill_qty"`}},
 		{"a fill typed so far is checked", url.Values{"op": {"refresh"}, "payload.execution_report.fill_qty": {"0"}}, "open",
 			[]string{html.EscapeString("→ filled: fill_qty >= order_qty: 0 >= 100 is false; → partially_filled: 0 < fill_qty < order_qty: 0 < 0 < 100 is false")}},
 		{"a refused operation says why", url.Values{"op": {"advance"}, "seconds": {"-1"}}, "open", []string{"Advance by a number of seconds greater than 0"}},
