@@ -26,7 +26,11 @@
   var NAME = /^[a-z0-9_]+$/;
 
   function ws() { return window.StatorWorkspace; }
-  function say(msg) { if (status) status.textContent = msg || ""; }
+  function say(msg) {
+    if (!status) return;
+    status.textContent = msg || "";
+    status.title = msg || "";
+  }
 
   // ---- the edit request ----
 
@@ -548,7 +552,13 @@
   function init() {
     canvas = window.StatorCanvas;
     if (!canvas) return;
-    canvas.onSelect(function () { fillInspector(); syncBar(); });
+    canvas.onSelect(function () {
+      // a message about the last edit ends with the next selection (a
+      // picking hint stays while picking)
+      if (status && /: done/.test(status.textContent)) say("");
+      fillInspector();
+      syncBar();
+    });
     ws().onAnalysis(function () { fillInspector(); syncBar(); });
     document.body.addEventListener("htmx:afterSettle", function (e) {
       if (e.detail.target && e.detail.target.id === "simulator") fillInspector();
