@@ -251,12 +251,39 @@ func TestEditorHelpInBrowser(t *testing.T) {
 	p.wait("guard names", `Array.from(document.querySelectorAll(".cm-tooltip-autocomplete li .cm-completionLabel")).some(function (e) { return e.textContent === "is_cancellable"; })`)
 	p.do("close it", chromedp.KeyEvent("\x1b"))
 
-	// go to definition
+	// go to definition: F12, then Ctrl+click
 	line := lineOf(t, text, "    dest: partially_filled")
 	eval[chromedp.Void](p, fmt.Sprintf(`window.statorEditor.setCursor(%d, 14)`, line))
 	p.do("F12", chromedp.KeyEvent(kb.F12))
 	p.wait("F12 to select partially_filled's definition", fmt.Sprintf(`window.statorEditor.getSelection().from.line === %d`, lineOf(t, text, "- name: partially_filled")))
+	at := p.editorCoords(text, "    source: open\n    dest: partially_filled", len("    source: o"))
+	p.do("Ctrl+click open", chromedp.MouseClickXY(at.X, at.Y, chromedp.ButtonModifiers(chromedp.ModifierCtrl)))
+	p.wait("Ctrl+click to select open's definition", fmt.Sprintf(`window.statorEditor.getSelection().from.line === %d`, lineOf(t, text, "- name: open")))
+
+	// hover help on a key
+	at = p.editorCoords(text, "    source: open\n    dest: partially_filled", len("    so"))
+	p.do("hover source:", chromedp.MouseEvent("mouseMoved", at.X-2, at.Y), chromedp.MouseEvent("mouseMoved", at.X, at.Y))
+	p.wait("the key's help", `(function(){var t=document.querySelector(".cm-stator-hover"); return t && /The state it leaves/.test(t.textContent)})()`)
+	p.shot("hover-key")
 	p.noErrors()
+}
+
+// editorCoords is where the character at offset off of the first match of
+// s in text is on screen (scrolled into view first).
+func (p *tab) editorCoords(text, s string, off int) rect {
+	p.t.Helper()
+	i := strings.Index(text, s)
+	if i < 0 {
+		p.fail("%q is not in the text", s)
+	}
+	pos := len([]rune(text[:i+off]))
+	return eval[rect](p, fmt.Sprintf(`new Promise(function (done) {
+		var v = StatorWorkspace.editor.view;
+		v.dispatch({effects: v.constructor.scrollIntoView(%d, {y: "center"})});
+		requestAnimationFrame(function () { requestAnimationFrame(function () {
+			var c = v.coordsAtPos(%d); done({x: c.left + 2, y: (c.top + c.bottom) / 2});
+		}); });
+	})`, pos, pos))
 }
 
 // pickCompletion clicks an option of the editor's completion list.

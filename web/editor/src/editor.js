@@ -300,14 +300,34 @@ function create(parent, options = {}) {
   const themeObserver = typeof MutationObserver === "function" ? new MutationObserver(onScheme) : null;
   if (themeObserver) themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
+  // reveal selects r (or puts the cursor at its start) and scrolls it to the
+  // middle of the editor. Only the editor's own scroller moves: the page
+  // stays where it is (at phone width the page scrolls, and a click on the
+  // diagram must not carry it away to the editor).
   function reveal(r, select) {
     if (!r) return false;
     view.dispatch({
       selection: select ? EditorSelection.range(r.from, r.to) : EditorSelection.cursor(r.from),
-      effects: EditorView.scrollIntoView(r.from, { y: "center" }),
       userEvent: "select.reveal",
     });
+    centre(r.from, 2);
     return true;
+  }
+  // centre scrolls the editor so that pos is in its middle; lines far away
+  // have estimated heights until drawn, so it measures again after moving.
+  function centre(pos, passes) {
+    view.requestMeasure({
+      read() {
+        const b = view.lineBlockAt(pos);
+        return { top: b.top, height: b.height, view: view.scrollDOM.clientHeight, at: view.scrollDOM.scrollTop };
+      },
+      write(m) {
+        const want = Math.max(0, Math.round(m.top - (m.view - m.height) / 2));
+        if (Math.abs(want - m.at) < 2) return;
+        view.scrollDOM.scrollTop = want;
+        if (passes > 1) centre(pos, passes - 1);
+      },
+    });
   }
 
   return {

@@ -219,7 +219,7 @@
         done: function (name, parent) {
           var op = { kind: "add_state", name: name };
           if (parent) op.parent = parent;
-          edit(op, "Add state " + name).then(function (ok) { if (ok) afterAnalysis(function () { canvas.select({ states: [name], transition: null }, true); }); });
+          edit(op, "Add state " + name).then(function (ok) { if (ok) whenState(name, function () { canvas.select({ states: [name], transition: null }, true); }); });
         }
       });
     },
@@ -296,7 +296,7 @@
   function renameState(from, to) {
     if (to === from) return;
     edit({ kind: "rename_state", from: from, to: to }, "Rename " + from).then(function (ok) {
-      if (ok) afterAnalysis(function () { canvas.select({ states: [to], transition: null }, true); });
+      if (ok) whenState(to, function () { canvas.select({ states: [to], transition: null }, true); });
     });
   }
   function move(name, parent) {
@@ -305,16 +305,18 @@
     edit({ kind: "set_parent", name: name, parent: parent || "" }, "Move " + name);
   }
 
-  // afterAnalysis runs fn once the analysis of the current text is in (the
-  // model knows the new names).
-  function afterAnalysis(fn) {
-    var text = ws().text();
-    var done = false;
-    ws().onAnalysis(function () {
-      if (done || ws().text() !== text) return;
-      done = true;
-      fn();
-    });
+  // whenState runs fn once an analysis knows state name (the text's new
+  // state or new name has been analysed); a newer wish replaces it.
+  var waiting = null;
+  function whenState(name, fn) {
+    waiting = { name: name, fn: fn };
+    checkWaiting();
+  }
+  function checkWaiting() {
+    if (!waiting || !canvas.stateModel(waiting.name)) return;
+    var w = waiting;
+    waiting = null;
+    w.fn();
   }
 
   function confirm(text, yes) {
@@ -431,12 +433,15 @@
       li.textContent = (a ? (a.passed ? "✓ " : "✗ ") : "· ") + g + (a ? (a.passed ? " is true" : " is false") : sim ? " (not evaluated)" : "");
       ul.appendChild(li);
     });
+    var last = document.createElement("li");
     if (sim) {
-      var li = document.createElement("li");
-      li.className = sim.available ? "pass" : "fail";
-      li.textContent = sim.available ? "Available now: click it on the diagram to fire " + sim.trigger + "." : "Blocked now: " + sim.reason;
-      ul.appendChild(li);
+      last.className = sim.available ? "pass" : "fail";
+      last.textContent = sim.available ? "Available now: click it on the diagram to fire " + sim.trigger + "." : "Blocked now: " + sim.reason;
+    } else {
+      last.className = "unknown";
+      last.textContent = "Not a transition of the simulation's current state" + (t.guards && t.guards.length ? ": its guards are not evaluated." : ".");
     }
+    ul.appendChild(last);
   }
 
   // lines reads a textarea: one item per line (commas split names too).
@@ -559,7 +564,7 @@
       fillInspector();
       syncBar();
     });
-    ws().onAnalysis(function () { fillInspector(); syncBar(); });
+    ws().onAnalysis(function () { checkWaiting(); fillInspector(); syncBar(); });
     document.body.addEventListener("htmx:afterSettle", function (e) {
       if (e.detail.target && e.detail.target.id === "simulator") fillInspector();
     });

@@ -59,10 +59,9 @@
     var i = String(index);
     return Array.prototype.slice.call(root.querySelectorAll('[data-transition="' + i + '"], [data-transitions~="' + i + '"]'));
   }
+  var byName = {};
   function stateModel(name) {
-    if (!model) return null;
-    for (var i = 0; i < model.states.length; i++) if (model.states[i].name === name) return model.states[i];
-    return null;
+    return Object.prototype.hasOwnProperty.call(byName, name) ? byName[name] : null;
   }
 
   // mark puts data-selected, data-available and data-reason on the SVG as
@@ -130,7 +129,7 @@
   function simFor(index) {
     if (!simulating()) return null;
     for (var i = 0; i < simData.transitions.length; i++) if (simData.transitions[i].index === index) return simData.transitions[i];
-    return null;
+    return null; // a short list: the current state's candidates
   }
 
   // ---- selection ----
@@ -352,6 +351,8 @@
     api.onAnalysis(function (a) {
       if (!a.valid || !a.model) return;
       model = a.model;
+      byName = {};
+      model.states.forEach(function (st) { byName[st.name] = st; });
       tipFor = null;
       var info = {};
       model.states.forEach(function (s) {
