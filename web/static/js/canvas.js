@@ -106,6 +106,12 @@
       hit.removeAttribute("marker-start");
       hit.removeAttribute("style");
       hit.setAttribute("class", "stator-hit");
+      // as attributes too: an exported SVG (without the page's CSS) shows nothing of it
+      hit.setAttribute("fill", "none");
+      hit.setAttribute("stroke", "transparent");
+      hit.setAttribute("stroke-width", "14");
+      hit.setAttribute("pointer-events", "stroke");
+      hit.setAttribute("aria-hidden", "true");
       hit.setAttribute("data-hit", p.getAttribute("data-transitions") || p.getAttribute("data-transition"));
       p.parentNode.insertBefore(hit, p.nextSibling);
     });
