@@ -2,7 +2,7 @@
 // web/static/vendor/editor.js (an IIFE that defines window.StatorEditor).
 // Rebuild with `make assets` from the repository root.
 
-import { Compartment, EditorSelection, EditorState, Prec } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, Prec, Transaction } from "@codemirror/state";
 import {
   EditorView,
   drawSelection,
@@ -12,7 +12,7 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { defaultKeymap, history, historyKeymap, indentLess, indentMore } from "@codemirror/commands";
+import { defaultKeymap, history, historyKeymap, indentLess, indentMore, isolateHistory } from "@codemirror/commands";
 import {
   HighlightStyle,
   bracketMatching,
@@ -26,8 +26,12 @@ import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/sea
 import { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
 import { yaml } from "@codemirror/lang-yaml";
 import { tags as t } from "@lezer/highlight";
+import { assist, setNamesEffect } from "./assist.js";
+import { textChanges } from "./diff.js";
+import { findState, findTransition, locate } from "./machine-text.js";
 
 const INDENT = "  "; // YAML forbids tabs: Tab always inserts or indents with spaces.
+const CURSOR_MS = 60; // the diagram follows the cursor after this pause
 
 // Colours are CSS custom properties on .cm-editor, so a page can restyle the
 // editor without rebuilding: e.g. `.cm-editor { --se-bg: #fafafa }`.
@@ -207,6 +211,22 @@ function create(parent, options = {}) {
   const onSave = typeof options.onSave === "function" ? options.onSave : null;
   const readOnly = new Compartment();
   const wrapping = new Compartment();
+  // cursorListeners hear what the cursor is on ({states, transition}, see
+  // machine-text.js locate) after it moved or the text changed, at most once
+  // per CURSOR_MS and only when the answer changed.
+  const cursorListeners = [];
+  let cursorTimer = null;
+  let lastAt = "";
+  const cursorMoved = () => {
+    clearTimeout(cursorTimer);
+    cursorTimer = setTimeout(() => {
+      const at = locate(view.state, view.state.selection.main.head);
+      const key = JSON.stringify(at);
+      if (key === lastAt) return;
+      lastAt = key;
+      cursorListeners.forEach((fn) => fn(at));
+    }, CURSOR_MS);
+  };
   const dark = new Compartment();
 
   const state = EditorState.create({
@@ -239,6 +259,7 @@ function create(parent, options = {}) {
       EditorState.tabSize.of(INDENT.length),
       indentUnit.of(INDENT),
       yaml(),
+      assist(),
       syntaxHighlighting(yamlHighlight),
       colours,
       layout,
@@ -256,6 +277,7 @@ function create(parent, options = {}) {
       EditorView.contentAttributes.of({ "aria-label": "Machine definition (YAML)" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged && onChange) onChange(update.state.doc.toString());
+        if ((update.docChanged || update.selectionSet) && cursorListeners.length) cursorMoved();
       }),
     ],
   });
@@ -277,6 +299,36 @@ function create(parent, options = {}) {
   }
   const themeObserver = typeof MutationObserver === "function" ? new MutationObserver(onScheme) : null;
   if (themeObserver) themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+
+  // reveal selects r (or puts the cursor at its start) and scrolls it to the
+  // middle of the editor. Only the editor's own scroller moves: the page
+  // stays where it is (at phone width the page scrolls, and a click on the
+  // diagram must not carry it away to the editor).
+  function reveal(r, select) {
+    if (!r) return false;
+    view.dispatch({
+      selection: select ? EditorSelection.range(r.from, r.to) : EditorSelection.cursor(r.from),
+      userEvent: "select.reveal",
+    });
+    centre(r.from, 2);
+    return true;
+  }
+  // centre scrolls the editor so that pos is in its middle; lines far away
+  // have estimated heights until drawn, so it measures again after moving.
+  function centre(pos, passes) {
+    view.requestMeasure({
+      read() {
+        const b = view.lineBlockAt(pos);
+        return { top: b.top, height: b.height, view: view.scrollDOM.clientHeight, at: view.scrollDOM.scrollTop };
+      },
+      write(m) {
+        const want = Math.max(0, Math.round(m.top - (m.view - m.height) / 2));
+        if (Math.abs(want - m.at) < 2) return;
+        view.scrollDOM.scrollTop = want;
+        if (passes > 1) centre(pos, passes - 1);
+      },
+    });
+  }
 
   return {
     view,
@@ -305,6 +357,61 @@ function create(parent, options = {}) {
         scrollIntoView: true,
       });
     },
+    // applyEdit replaces the document with text as one undo step of its own
+    // (a visual edit): only the ranges that differ are replaced, so the
+    // cursor and the scroll position stay where they were. It fires
+    // onChange like typing.
+    applyEdit(text) {
+      const next = text == null ? "" : String(text);
+      const changes = textChanges(view.state.doc.toString(), next);
+      if (!changes.length) return false;
+      view.dispatch({
+        changes,
+        userEvent: "input.visual",
+        annotations: [isolateHistory.of("full"), Transaction.addToHistory.of(true)],
+      });
+      return true;
+    },
+    // getSelection is the main selection as 1-based lines and columns.
+    getSelection() {
+      const r = view.state.selection.main;
+      const at = (pos) => {
+        const line = view.state.doc.lineAt(pos);
+        return { line: line.number, col: pos - line.from + 1 };
+      };
+      return { from: at(r.from), to: at(r.to) };
+    },
+    // setCursor puts the cursor at a 1-based line and column (clamped) and
+    // scrolls it into view, without taking the focus.
+    setCursor(line, column) {
+      const { pos } = position(view.state.doc, line, column == null ? 1 : column);
+      view.dispatch({ selection: EditorSelection.cursor(pos), effects: EditorView.scrollIntoView(pos, { y: "nearest" }) });
+    },
+    // locate says what the text at pos (default: the cursor) is about:
+    // {states: [name], transition: index|null}.
+    locate(pos) {
+      return locate(view.state, pos == null ? view.state.selection.main.head : pos);
+    },
+    // onCursor registers fn({states, transition}), called when what the
+    // cursor is on changes.
+    onCursor(fn) {
+      cursorListeners.push(fn);
+    },
+    // revealState selects the name in state name's definition and scrolls
+    // it to the middle; false when the text defines no such state.
+    revealState(name) {
+      return reveal(findState(view.state, name), true);
+    },
+    // revealTransition puts the cursor at the start of the index-th
+    // transition's item and scrolls it to the middle.
+    revealTransition(index) {
+      return reveal(findTransition(view.state, index), false);
+    },
+    // setNames hands the editor's help the names of the last analysis:
+    // {states, triggers, guards, actions, regions, info: {state: line}}.
+    setNames(names) {
+      view.dispatch({ effects: setNamesEffect.of(names) });
+    },
     // setProblems shows [{line, column, severity, message, code}] (1-based
     // positions, clamped) as lint diagnostics; an empty list clears them.
     setProblems(problems) {
@@ -330,6 +437,7 @@ function create(parent, options = {}) {
       view.dispatch({ effects: readOnly.reconfigure(EditorState.readOnly.of(!!value)) });
     },
     destroy() {
+      clearTimeout(cursorTimer);
       if (media && media.removeEventListener) media.removeEventListener("change", onScheme);
       if (themeObserver) themeObserver.disconnect();
       view.destroy();

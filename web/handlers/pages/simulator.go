@@ -79,10 +79,11 @@ func simulatorView(m *engine.Machine, r *sim.Run, f sim.Form, flash string) temp
 		val, ok := r.Trace.GuardValues[g]
 		v.Guards = append(v.Guards, templates.SimGuard{Name: g, Value: val || !ok})
 	}
-	v.Events = eventButtons(sim.CheckEvents(m, at.State, at.Context, at.GuardValues, f, sim.DefaultLimits()), f)
+	checks := sim.CheckEvents(m, at.State, at.Context, at.GuardValues, f, sim.DefaultLimits())
+	v.Events = eventButtons(checks, f)
 	ids, _ := m.Highlight(at.State)
 	v.TraceJSON = compactJSON(r.Trace)
-	v.Data = templates.SimulatorData{State: at.State, Highlight: orEmptyStrings(ids), Trace: r.Trace}
+	v.Data = templates.SimulatorData{State: at.State, Highlight: orEmptyStrings(ids), Trace: r.Trace, Transitions: simTransitions(m, at, checks)}
 	return v
 }
 

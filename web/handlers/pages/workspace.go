@@ -62,6 +62,7 @@ func Analyze(text string) templates.AnalysisView {
 		data.Name, data.Version = m.Name(), m.Version()
 		d := m.MermaidDiagram(engine.DefaultDiagramOptions())
 		data.Mermaid, data.MermaidEdges = d.Text, d.Edges
+		data.Model = machineModel(m.Definition())
 	}
 	v.Data = data
 	return v
@@ -117,4 +118,99 @@ func (h *Machines) oldRevision(c echo.Context, head *store.Machine, n int) error
 		Data:     templates.WorkspaceData{Mode: "revision", MachineID: m.ID, Revision: m.Revision, YAML: m.YAML},
 	}
 	return Render(c, http.StatusOK, templates.WorkspacePage(v))
+}
+
+// machineModel maps a definition to what the canvas and the editor's help
+// need: states with what a hover card shows, transitions in their order
+// (the index the diagram's data-transition carries), and the names that
+// completion offers, each list in the order of first appearance.
+func machineModel(def *engine.Definition) *templates.MachineModel {
+	mm := &templates.MachineModel{
+		States:      make([]templates.StateModel, 0, len(def.States)),
+		Transitions: make([]templates.TransitionModel, 0, len(def.Transitions)),
+		Triggers:    []string{}, Guards: []string{}, Actions: []string{}, Regions: []string{},
+	}
+	var triggers, guards, actions names
+	compound := map[string]bool{}
+	for _, s := range def.States {
+		if s.Parent != "" {
+			compound[s.Parent] = true
+		}
+	}
+	for _, s := range def.States {
+		sm := templates.StateModel{Name: s.Name, Type: s.Type, Parent: s.Parent, InitialChild: s.InitialChild,
+			Description: s.Description, OnEnter: actions.addActions(s.OnEnter), OnExit: actions.addActions(s.OnExit),
+			Compound: compound[s.Name] || len(s.Regions) > 0}
+		if s.Timeout != nil {
+			sm.Timeout = strconv.FormatFloat(s.Timeout.Seconds, 'f', -1, 64) + "s → " + s.Timeout.Destination
+		}
+		for _, r := range s.Regions {
+			sm.Regions = append(sm.Regions, r.Name)
+			mm.Regions = append(mm.Regions, r.Name)
+		}
+		mm.States = append(mm.States, sm)
+	}
+	for _, g := range def.Guards {
+		guards.add(g.Name)
+		if mm.GuardExprs == nil {
+			mm.GuardExprs = map[string]string{}
+		}
+		mm.GuardExprs[g.Name] = g.Expr
+	}
+	for _, t := range def.Transitions {
+		tm := templates.TransitionModel{Trigger: t.Trigger, Source: t.Source, Dest: t.Dest, Actions: actions.addActions(t.Actions),
+			Region: t.Region, Description: t.Description}
+		if !engine.IsSyntheticTrigger(t.Trigger) {
+			triggers.add(t.Trigger)
+		}
+		for _, g := range t.Guards {
+			if g.Name != "" {
+				guards.add(g.Name)
+			}
+			tm.Guards = append(tm.Guards, g.Label())
+		}
+		if t.After != nil {
+			tm.After = t.After.Raw
+		}
+		mm.Transitions = append(mm.Transitions, tm)
+	}
+	for _, e := range def.Events {
+		triggers.add(e.Name)
+	}
+	mm.Triggers, mm.Guards, mm.Actions = triggers.list(), guards.list(), actions.list()
+	return mm
+}
+
+// names collects distinct names in the order they first appear.
+type names struct {
+	seen  map[string]bool
+	order []string
+}
+
+func (n *names) add(name string) {
+	if name == "" || n.seen[name] {
+		return
+	}
+	if n.seen == nil {
+		n.seen = map[string]bool{}
+	}
+	n.seen[name] = true
+	n.order = append(n.order, name)
+}
+
+// addActions adds the actions' names and returns them.
+func (n *names) addActions(as []engine.Action) []string {
+	out := make([]string, 0, len(as))
+	for _, a := range as {
+		n.add(a.Name)
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+func (n *names) list() []string {
+	if n.order == nil {
+		return []string{}
+	}
+	return n.order
 }

@@ -36,6 +36,8 @@
 //   setLayout(container, "dagre"|"elk"), layout(container)
 //   collapse(container, stateName, collapsed?) toggles a compound state.
 //   stats(container) -> {prepare, draw, show}: ms of the last render's steps.
+//   The container fires "stator:diagram-shown" ({detail: {svg}}) after a new
+//   SVG went in, for marks of the page's own (canvas.js).
 //
 // Mermaid 11 gives each state's group the id "<svg id>-state-<node id>-<n>"
 // (a composite's group also carries data-id="<node id>"); node ids are
@@ -717,6 +719,9 @@
     notice(container, s, job);
     syncLayoutSelect(container, job.layout);
     follow(container, s, true);
+    // a new SVG: the page's own marks (canvas.js: the selection, the
+    // simulation's available transitions) go on it
+    container.dispatchEvent(new CustomEvent("stator:diagram-shown", { detail: { svg: svg } }));
   }
 
   // hooks puts data-state, data-region, data-transition and data-collapsed

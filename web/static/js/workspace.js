@@ -368,7 +368,10 @@
     });
     window.statorEditor = {
       getText: function () { return ed.getText(); },
-      setText: function (t) { ed.setText(t); }
+      setText: function (t) { ed.setText(t); },
+      // {from: {line, col}, to: {line, col}}, 1-based (SPEC 7.1's hooks)
+      getSelection: function () { return ed.getSelection(); },
+      setCursor: function (line, col) { ed.setCursor(line, col); }
     };
     src.value = text;
     markDirty();
