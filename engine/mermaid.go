@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -437,7 +438,12 @@ func writeMermaidText(b *strings.Builder, s []byte) {
 		case isASCIIAlnum(c):
 			b.WriteByte(c)
 		case c == '_':
-			if len(before) > 0 && isASCIIAlnum(before[len(before)-1]) && i < len(s) && isASCIIAlnum(s[i]) {
+			// raw only between letters or digits as written: the character
+			// before must not itself have been written as an entity (a first
+			// character that is not a letter is)
+			prevRaw := len(before) > 0 && isASCIIAlnum(before[len(before)-1]) &&
+				!(len(bytes.TrimLeft(before, " ")) == 1 && !isASCIILetter(before[len(before)-1]))
+			if prevRaw && i < len(s) && isASCIIAlnum(s[i]) {
 				b.WriteByte(c)
 			} else {
 				writeMermaidEntity(b, '_')
