@@ -22,9 +22,11 @@ vet:
 # Every test. With STATOR_TEST_POSTGRES set (CI; `make pg` locally) the store
 # contract runs on PostgreSQL too, and the API tests run a second time on it.
 test: vet check-generated
-	$(GO) test -count=1 -timeout 20m $(PKGS)
-	@if [ -n "$$STATOR_TEST_POSTGRES" ]; then echo "API tests on PostgreSQL:"; STATOR_TEST_DB=postgres $(GO) test -count=1 -timeout 10m ./web/; \
-	else echo "STATOR_TEST_POSTGRES is not set: the PostgreSQL tests were skipped (see make pg)"; fi
+	@if [ -z "$$STATOR_TEST_POSTGRES" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "starting a throw-away PostgreSQL for the tests (.ci/pg; make pg-stop removes it)"; eval "$$(.ci/pg start)"; fi; \
+	set -e; $(GO) test -count=1 -timeout 20m $(PKGS); \
+	if [ -n "$$STATOR_TEST_POSTGRES" ]; then echo "API tests on PostgreSQL:"; STATOR_TEST_DB=postgres $(GO) test -count=1 -timeout 10m ./web/; \
+	else echo "no PostgreSQL server: the PostgreSQL tests were skipped (apt-get install -y postgresql, or set STATOR_TEST_POSTGRES)"; fi
 
 # Starts a throw-away PostgreSQL server (Debian's postgresql package) and
 # prints the line to export; then `make test` runs the PostgreSQL suites too:
