@@ -344,7 +344,7 @@ func (m *Machine) stateHint(name string) string {
 		if n.kind != kindState {
 			continue
 		}
-		if d := editDistance(name, n.name); d < bestD {
+		if d := EditDistance(name, n.name); d < bestD {
 			best, bestD = n.name, d
 		}
 	}

@@ -93,7 +93,7 @@ func (v *validator) ref(p path, at srcPos, what, name string) int {
 func (v *validator) suggest(name string) string {
 	best, bestD := "", 3
 	for _, s := range v.def.States {
-		if d := editDistance(name, s.Name); d < bestD && s.Name != "" {
+		if d := EditDistance(name, s.Name); d < bestD && s.Name != "" {
 			best, bestD = s.Name, d
 		}
 	}
@@ -103,7 +103,9 @@ func (v *validator) suggest(name string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between two names of at most 64
+// bytes (99 for longer ones): the "did you mean" hints use it.
+func EditDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 99
 	}

@@ -67,7 +67,7 @@ func ParseTyped(v engine.Variable, raw string, lim Limits) (any, error) {
 		if s == "" {
 			return nil, nil
 		}
-		if d := jsonDepth([]byte(s)); d > lim.MaxDepth {
+		if d := engine.JSONDepth([]byte(s)); d > lim.MaxDepth {
 			return nil, fail(ErrLimit, v.Key, "%s is nested %d levels deep; the limit is %d", v.Key, d, lim.MaxDepth)
 		}
 		var x any
@@ -113,7 +113,7 @@ func ReadPayload(def *engine.Definition, trigger string, f Form, lim Limits) (en
 	if raw == "" {
 		return out, nil
 	}
-	if d := jsonDepth([]byte(raw)); d > lim.MaxDepth {
+	if d := engine.JSONDepth([]byte(raw)); d > lim.MaxDepth {
 		return nil, fail(ErrLimit, field, "the payload of %s is nested %d levels deep; the limit is %d", trigger, d, lim.MaxDepth)
 	}
 	if err := json.Unmarshal([]byte(raw), &out); err != nil || out == nil {
@@ -125,7 +125,7 @@ func ReadPayload(def *engine.Definition, trigger string, f Form, lim Limits) (en
 // readContextJSON reads the raw JSON context box.
 func readContextJSON(f Form, lim Limits) (engine.Context, error) {
 	raw := f.Value(FieldContextJSON)
-	if d := jsonDepth([]byte(raw)); d > lim.MaxDepth {
+	if d := engine.JSONDepth([]byte(raw)); d > lim.MaxDepth {
 		return nil, fail(ErrLimit, FieldContextJSON, "The context is nested %d levels deep; the limit is %d.", d, lim.MaxDepth)
 	}
 	var c engine.Context

@@ -161,7 +161,7 @@ func (s *Sim) push(st Step) error {
 // setContext records a context edit at the cursor (see Trace.SetContext).
 func (s *Sim) setContext(c engine.Context) error {
 	t := s.trace
-	if d := valueDepth(c); d > s.lim.MaxDepth {
+	if d := engine.ValueDepth(c); d > s.lim.MaxDepth {
 		return fail(ErrLimit, "context", "The context is nested %d levels deep; the limit is %d.", d, s.lim.MaxDepth)
 	}
 	changed := t.At

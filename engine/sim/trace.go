@@ -129,7 +129,7 @@ func ParseTrace(data []byte, lim Limits) (Trace, error) {
 	if len(data) == 0 || string(data) == "null" {
 		return NewTrace(), nil
 	}
-	if d := jsonDepth(data); d > lim.rawDepth() {
+	if d := engine.JSONDepth(data); d > lim.rawDepth() {
 		return NewTrace(), fail(ErrLimit, "", "The simulation is nested %d levels deep; the limit is %d for a context or payload.", d, lim.MaxDepth)
 	}
 	var t Trace
@@ -178,7 +178,7 @@ func (t *Trace) Validate(lim Limits) error {
 	if t.At < 0 || t.At > len(t.Steps) {
 		return fail(ErrTrace, "at", "The simulation's cursor %d is not one of its %d steps.", t.At, len(t.Steps))
 	}
-	if d := valueDepth(t.Context); d > lim.MaxDepth {
+	if d := engine.ValueDepth(t.Context); d > lim.MaxDepth {
 		return fail(ErrLimit, "context", "The simulation's context is nested %d levels deep; the limit is %d.", d, lim.MaxDepth)
 	}
 	for i, s := range t.Steps {
@@ -189,10 +189,10 @@ func (t *Trace) Validate(lim Limits) error {
 		if s.Kind == StepAdvance && (s.Ms < 0 || s.Ms > lim.MaxAdvance.Milliseconds()) {
 			return fail(ErrLimit, fmt.Sprintf("steps[%d].ms", i), "Step %d of the simulation advances the clock by %d ms; the limit is %s.", n, s.Ms, humanDuration(lim.MaxAdvance))
 		}
-		if d := valueDepth(s.Payload); d > lim.MaxDepth {
+		if d := engine.ValueDepth(s.Payload); d > lim.MaxDepth {
 			return fail(ErrLimit, fmt.Sprintf("steps[%d].payload", i), "The payload of step %d is nested %d levels deep; the limit is %d.", n, d, lim.MaxDepth)
 		}
-		if d := valueDepth(s.Context); d > lim.MaxDepth {
+		if d := engine.ValueDepth(s.Context); d > lim.MaxDepth {
 			return fail(ErrLimit, fmt.Sprintf("steps[%d].context", i), "The context of step %d is nested %d levels deep; the limit is %d.", n, d, lim.MaxDepth)
 		}
 	}
@@ -238,57 +238,4 @@ func (t *Trace) SetContext(c engine.Context, lim Limits) error {
 		return nil
 	}
 	return t.Push(Step{Kind: StepContext, Context: c}, lim)
-}
-
-// jsonDepth is the deepest nesting of objects and arrays in JSON text,
-// found without decoding it (so that a value nested thousands deep costs
-// one pass over the bytes).
-func jsonDepth(b []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
-}
-
-// valueDepth is the nesting depth of a decoded value (0 for a scalar, 1 for
-// a flat object).
-func valueDepth(v any) int {
-	switch t := v.(type) {
-	case map[string]any:
-		d := 0
-		for _, x := range t {
-			d = max(d, valueDepth(x))
-		}
-		return d + 1
-	case engine.Context:
-		if t == nil {
-			return 0
-		}
-		return valueDepth(map[string]any(t))
-	case []any:
-		d := 0
-		for _, x := range t {
-			d = max(d, valueDepth(x))
-		}
-		return d + 1
-	}
-	return 0
 }

@@ -130,7 +130,7 @@ func refuse(kind error, op Kind, field, format string, args ...any) *Error {
 func suggest(name string, names []string) string {
 	best, bestD := "", 3
 	for _, s := range names {
-		if d := editDistance(name, s); d < bestD && s != "" && s != name {
+		if d := engine.EditDistance(name, s); d < bestD && s != "" && s != name {
 			best, bestD = s, d
 		}
 	}
@@ -138,29 +138,6 @@ func suggest(name string, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // nameHint proposes a valid spelling of a name that breaks the rule.

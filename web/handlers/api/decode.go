@@ -53,7 +53,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return store.Errorf(store.EINVALID, "the request body is empty; send a JSON object")
 	}
-	if d := jsonDepth(body); d > maxBodyDepth {
+	if d := engine.JSONDepth(body); d > maxBodyDepth {
 		return store.Errorf(store.EINVALID, "the JSON is nested %d levels deep; the limit is %d", d, maxDepth)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -178,37 +178,6 @@ func jsonFields(dst any) []string {
 		}
 	}
 	return out
-}
-
-// jsonDepth is the deepest nesting of objects and arrays in a JSON text.
-func jsonDepth(b []byte) int {
-	depth, deepest := 0, 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			if depth > deepest {
-				deepest = depth
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return deepest
 }
 
 func checkContext(name string, c engine.Context) error {
