@@ -274,7 +274,12 @@ function create(parent, options = {}) {
         ...foldKeymap,
         ...lintKeymap,
       ]),
-      EditorView.contentAttributes.of({ "aria-label": "Machine definition (YAML)" }),
+      // Tab indents here, so say how to leave by keyboard: Escape, then Tab
+      // (CodeMirror's own way out of a Tab-bound editor).
+      EditorView.contentAttributes.of({
+        "aria-label": "Machine definition (YAML)",
+        "aria-description": "Tab indents. To move on with the keyboard, press Escape, then Tab.",
+      }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged && onChange) onChange(update.state.doc.toString());
         if ((update.docChanged || update.selectionSet) && cursorListeners.length) cursorMoved();

@@ -27,6 +27,7 @@
 
   document.body.addEventListener("htmx:afterSettle", function (e) {
     if (!e.detail.target || e.detail.target.id !== "simulator") return;
+    keepFocus();
     var el = document.getElementById("sim-data");
     if (!el) return; // the text has errors: keep the trace for later
     var d = JSON.parse(el.textContent);
@@ -35,6 +36,49 @@
     sim.dataset.state = d.state;
     showCurrentStep();
   });
+
+  // Keyboard users keep their place: every answer replaces the panel, and
+  // the focused control goes with it. htmx refocuses a control with the same
+  // id when the new panel has one; when it has not, or that control is now
+  // disabled (the event just fired is not available any more), focus goes to
+  // the first event that can fire now after an event (or the new state when
+  // none can), else to the control at
+  // the same position among the panel's controls, so the next Tab continues
+  // from there instead of from the top of the page.
+  // Pointer users are left alone (focusing could scroll the page).
+  var keyboard = false, focusAt = -1, focusID = "", focusEvent = false;
+  document.addEventListener("keydown", function () { keyboard = true; }, true);
+  document.addEventListener("pointerdown", function () { keyboard = false; }, true);
+  function controls() {
+    return Array.prototype.filter.call(sim.querySelectorAll("button, input, select, textarea, a[href], summary"), function (c) {
+      return !c.disabled && c.offsetParent !== null;
+    });
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "simulator") return;
+    var a = document.activeElement;
+    focusAt = keyboard && a && a !== sim && sim.contains(a) ? controls().indexOf(a) : -1;
+    focusID = focusAt >= 0 ? a.id : "";
+    focusEvent = focusAt >= 0 && a.matches("button[name=op][value^='event:']");
+  });
+  function keepFocus() {
+    if (focusAt < 0) return;
+    var at = focusAt;
+    focusAt = -1;
+    var a = document.activeElement;
+    if (a && a !== document.body && document.contains(a) && !a.disabled) return;
+    var same = focusID && document.getElementById(focusID);
+    var list = controls();
+    var next = same && list.indexOf(same) >= 0 ? same : null;
+    if (!next && focusEvent) {
+      // an event that can fire now, else the state it led to (the next Tab
+      // continues from the top of the panel)
+      next = list.filter(function (c) { return c.matches("button[name=op][value^='event:']"); })[0] ||
+        sim.querySelector("[data-testid=sim-state]");
+    }
+    if (!next) next = list[Math.min(at, list.length - 1)];
+    if (next) next.focus();
+  }
 
   // showCurrentStep keeps the step the simulation is at in view when the
   // steps scroll in their own column (a wide pane); the page itself is
