@@ -89,20 +89,20 @@ func toProblem(err error) (p problem, known bool) {
 		}
 		return problem{Title: http.StatusText(status), Status: status, Detail: store.ErrorMessage(err), Code: code, fields: se.Fields}, true
 	case errors.As(err, &ee):
-		detail := http.StatusText(ee.Code)
+		detail, code := http.StatusText(ee.Code), "http_"+strconv.Itoa(ee.Code)
 		switch ee.Code {
 		case http.StatusRequestEntityTooLarge:
-			detail = "the request body is larger than 1 MiB (1,048,576 bytes)"
+			detail, code = "the request body is larger than 1 MiB (1,048,576 bytes)", "body_too_large"
 		case http.StatusNotFound:
-			detail = "no such page or endpoint; the API is under /api/v1 (see /docs)"
+			detail, code = "no such page or endpoint; the API is under /api/v1 (see /docs)", string(store.ENOTFOUND)
 		case http.StatusMethodNotAllowed:
-			detail = "this method is not allowed here; see /docs for the endpoints"
+			detail, code = "this method is not allowed here; see /docs for the endpoints", "method_not_allowed"
 		}
-		return problem{Title: http.StatusText(ee.Code), Status: ee.Code, Detail: detail}, true
+		return problem{Title: http.StatusText(ee.Code), Status: ee.Code, Detail: detail, Code: code}, true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return problem{Title: "Request Timeout", Status: http.StatusRequestTimeout, Detail: "the request was cancelled before it finished"}, true
+		return problem{Title: "Request Timeout", Status: http.StatusRequestTimeout, Detail: "the request was cancelled before it finished", Code: "cancelled"}, true
 	}
-	return problem{Title: "Internal Server Error", Status: http.StatusInternalServerError, Detail: "internal error"}, false
+	return problem{Title: "Internal Server Error", Status: http.StatusInternalServerError, Detail: "internal error", Code: string(store.EINTERNAL)}, false
 }
 
 // errorHandler is the one place errors become responses: a problem+json

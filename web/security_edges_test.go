@@ -367,7 +367,10 @@ func TestMessagesSpeakJSON(t *testing.T) {
 				continue
 			}
 			detail, _ := r.json(t)["detail"].(string)
+			code, _ := r.json(t)["code"].(string)
 			switch {
+			case code == "":
+				t.Errorf("%s %s %s: no code: %s", ep.method, ep.path, body, r.body)
 			case strings.TrimSpace(detail) == "":
 				t.Errorf("%s %s %s: no detail: %s", ep.method, ep.path, body, r.body)
 			case goNameRe.MatchString(detail):
@@ -379,6 +382,34 @@ func TestMessagesSpeakJSON(t *testing.T) {
 	}
 	if dbDigest(t, ts.path) != before {
 		t.Errorf("bad input changed what is stored")
+	}
+}
+
+// TestEveryProblemHasACode: the problems the router and the body limit
+// make carry a code, as the store's and the engine's do (a body over the
+// limit answered without one, so a client had only the English to go by).
+func TestEveryProblemHasACode(t *testing.T) {
+	ts := startTestServer(t, serverOptions{})
+	tests := []struct {
+		name   string
+		a      attack
+		status int
+		code   string
+	}{
+		{"a body over the limit", attack{method: "POST", path: "/api/v1/process", ctype: jsonType, body: padJSON(`{"trigger": "t"}`, 1<<20+1)}, 413, "body_too_large"},
+		{"no such endpoint", attack{method: "GET", path: "/api/v1/nothing-here"}, 404, "not_found"},
+		{"a method the endpoint does not take", attack{method: "DELETE", path: "/api/v1/validate"}, 405, "method_not_allowed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := send(t, ts.url, tc.a)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", r.status, tc.status, r.body)
+			}
+			if got := problemCode(t, r); got != tc.code {
+				t.Errorf("code %q, want %q: %.300s", got, tc.code, r.body)
+			}
+		})
 	}
 }
 
