@@ -56,7 +56,7 @@ func example(t *testing.T, name string) string {
 
 var (
 	traceRe = regexp.MustCompile(`id="sim-trace" value="([^"]*)"`)
-	stateRe = regexp.MustCompile(`data-testid="sim-state">([^<]*)<`)
+	stateRe = regexp.MustCompile(`data-testid="sim-state"[^>]*>([^<]*)<`)
 )
 
 // panelTrace is the trace the panel holds for the next request.
