@@ -306,9 +306,15 @@ func (b *Base) UpdateThrottle(ctx context.Context, keys []string, step func([]st
 		}
 		for _, r := range step(rows) {
 			var err error
-			if r.Failures <= 0 {
+			switch {
+			case r.Failures <= 0:
 				_, err = tx.ExecContext(ctx, b.rebind(`DELETE FROM login_throttle WHERE key = ?`), r.Key)
-			} else {
+			case b.d.RowLocks:
+				// the row exists and is locked: an upsert here makes
+				// concurrent log-ins on PostgreSQL deadlock now and then
+				_, err = tx.ExecContext(ctx, b.rebind(`UPDATE login_throttle SET failures = ?, last_at = ?, locked_until = ? WHERE key = ?`),
+					r.Failures, ms(r.LastAt), ms(r.LockedUntil), r.Key)
+			default:
 				_, err = tx.ExecContext(ctx, b.rebind(`INSERT INTO login_throttle (key, failures, last_at, locked_until) VALUES (?, ?, ?, ?)
 					ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at, locked_until = excluded.locked_until`),
 					r.Key, r.Failures, ms(r.LastAt), ms(r.LockedUntil))
