@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -41,8 +40,6 @@ func (r entityRow) entity() (*store.Entity, error) {
 	}
 	return e, nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 func nullable(b []byte) any {
 	if b == nil {
@@ -156,7 +153,7 @@ func (b *Base) ListEntities(ctx context.Context, machineID string, states []stri
 		args = append(args, machineID)
 	}
 	switch {
-	case states == nil:
+	case states == nil: // any state
 	case b.d.ArrayArgs:
 		where = append(where, `state = ANY(?)`)
 		args = append(args, states)
@@ -171,8 +168,13 @@ func (b *Base) ListEntities(ctx context.Context, machineID string, states []stri
 	}
 	q += ` ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`
 	args = append(args, limit, offset)
+	return b.selectEntities(ctx, b.rebind(q), args...)
+}
+
+// selectEntities reads the entities a query of entitySelect finds.
+func (b *Base) selectEntities(ctx context.Context, q string, args ...any) ([]*store.Entity, error) {
 	var rows []entityRow
-	if err := b.d.Reader.SelectContext(ctx, &rows, b.rebind(q), args...); err != nil {
+	if err := b.d.Reader.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, b.d.MapErr(err)
 	}
 	out := make([]*store.Entity, 0, len(rows))
@@ -262,17 +264,6 @@ func (b *Base) Answer(ctx context.Context, entityID, key string) (*store.StoredA
 
 // EntitiesAfter lists a migration's next entities, in id order.
 func (b *Base) EntitiesAfter(ctx context.Context, machineID string, notRevision, onRevision int, afterID string, limit int) ([]*store.Entity, error) {
-	var rows []entityRow
-	if err := b.d.Reader.SelectContext(ctx, &rows, b.rebind(entitySelect+` WHERE machine_id = ? AND revision != ? AND (? = 0 OR revision = ?) AND id > ? ORDER BY id LIMIT ?`), machineID, notRevision, onRevision, onRevision, afterID, limit); err != nil {
-		return nil, b.d.MapErr(err)
-	}
-	out := make([]*store.Entity, 0, len(rows))
-	for _, r := range rows {
-		e, err := r.entity()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return b.selectEntities(ctx, b.rebind(entitySelect+` WHERE machine_id = ? AND revision != ? AND (? = 0 OR revision = ?) AND id > ? ORDER BY id LIMIT ?`),
+		machineID, notRevision, onRevision, onRevision, afterID, limit)
 }
