@@ -35,6 +35,7 @@ func TestImportDirections(t *testing.T) {
 		"migrations":        {},
 		"store":             {ours: []string{"engine"}, outside: []string{"golang.org/x/crypto"}},
 		"store/storetest":   {ours: []string{"engine", "store"}},
+		"store/internal":    {ours: []string{"engine", "store"}, outside: []string{"github.com/jmoiron/sqlx"}},
 		"store/sqlite":      {ours: []string{"engine", "store", "migrations"}, outside: []string{"github.com/jmoiron/sqlx", "github.com/mattn/go-sqlite3", "github.com/pressly/goose/v3"}},
 		"store/postgres":    {ours: []string{"engine", "store", "migrations"}, outside: []string{"github.com/jmoiron/sqlx", "github.com/jackc/pgx/v5", "github.com/pressly/goose/v3"}},
 		"web/templates":     {ours: []string{"engine"}, outside: []string{"github.com/a-h/templ"}},

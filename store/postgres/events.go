@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/internal/sqlbase"
 )
 
 // CommitEvents writes a batch of events in one transaction with a few
@@ -26,7 +26,7 @@ func (db *DB) CommitEvents(ctx context.Context, batch []*store.EventWrite) error
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := commitBatch(ctx, tx, batch); err != nil {
+	if err := db.commitBatch(ctx, tx, batch); err != nil {
 		tx.Rollback()
 		for _, w := range batch {
 			w.Err = nil
@@ -36,7 +36,7 @@ func (db *DB) CommitEvents(ctx context.Context, batch []*store.EventWrite) error
 	return mapErr(tx.Commit())
 }
 
-func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) error {
+func (db *DB) commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) error {
 	// 1. compare and swap every entity in one statement; an entity written
 	// twice in one batch keeps only its first write (the second loses its
 	// comparison and is computed again by the store)
@@ -137,7 +137,7 @@ func commitBatch(ctx context.Context, tx *sqlx.Tx, batch []*store.EventWrite) er
 	for i, w := range live {
 		rows[i] = historyInsert{w.EntityID, w.History}
 	}
-	return insertHistories(ctx, tx, rows)
+	return db.insertHistories(ctx, tx, rows)
 }
 
 // insertTimers inserts timers in one statement and sets their IDs. The ids
@@ -175,21 +175,17 @@ type historyInsert struct {
 	h        *store.HistoryRecord
 }
 
-const historyColumns = 15
-
 // insertHistories writes history rows in one statement.
-func insertHistories(ctx context.Context, tx *sqlx.Tx, rows []historyInsert) error {
+func (db *DB) insertHistories(ctx context.Context, tx *sqlx.Tx, rows []historyInsert) error {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO history (entity_id, seq, trigger, payload, source_state, target_state, success, error, actions, by_timer, idempotency_key, request_hash, response, actor, at) VALUES `)
-	args := make([]any, 0, historyColumns*len(rows))
+	q.WriteString(`INSERT INTO history (` + sqlbase.HistoryColumns + `) VALUES `)
+	args := make([]any, 0, sqlbase.HistoryValues*len(rows))
 	for i, r := range rows {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		placeholders(&q, len(args), historyColumns)
-		h := r.h
-		args = append(args, r.entityID, h.Seq, h.Trigger, nullable(h.Payload), h.SourceState, h.TargetState, h.Success, nullable(h.Error),
-			string(h.Actions), h.ByTimer, nullString(h.IdempotencyKey), nullString(h.RequestHash), nullable(h.Response), h.Actor, h.At.UTC())
+		placeholders(&q, len(args), sqlbase.HistoryValues)
+		args = db.AppendHistory(args, r.entityID, r.h)
 	}
 	_, err := tx.ExecContext(ctx, q.String(), args...)
 	return err
@@ -211,43 +207,14 @@ func placeholders(q *strings.Builder, k, n int) {
 // ClaimTimers leases due timers whose lease is free or expired. Rows that
 // another instance is claiming at this moment are skipped, not waited for.
 func (db *DB) ClaimTimers(ctx context.Context, now, leaseUntil time.Time, limit int) ([]store.Timer, error) {
-	var rows []timerRow
+	var rows []sqlbase.TimerRow
 	err := db.db.SelectContext(ctx, &rows, `UPDATE timers SET claimed_until = $1
 		WHERE id IN (SELECT id FROM timers WHERE due_at <= $2 AND (claimed_until IS NULL OR claimed_until <= $2)
 			ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+timerColumns,
+		RETURNING `+sqlbase.TimerColumns,
 		leaseUntil.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	out := make([]store.Timer, len(rows))
-	for i, r := range rows {
-		out[i] = r.timer()
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].DueAt.Equal(out[j].DueAt) {
-			return out[i].DueAt.Before(out[j].DueAt)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
-}
-
-// NextDue is the earliest due time of any timer.
-func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var next sql.NullInt64
-	if err := db.db.GetContext(ctx, &next, `SELECT MIN(due_at) FROM timers`); err != nil {
-		return time.Time{}, false, mapErr(err)
-	}
-	if !next.Valid {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(next.Int64).UTC(), true, nil
-}
-
-// PendingTimers counts the timers.
-func (db *DB) PendingTimers(ctx context.Context) (int, error) {
-	var n int
-	err := db.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM timers`)
-	return n, mapErr(err)
+	return sqlbase.Claimed(rows), nil
 }

@@ -23,10 +23,14 @@ import (
 
 	"github.com/statorhq/stator/migrations"
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/internal/sqlbase"
 )
 
-// DB is a store.Backend on a PostgreSQL database.
+// DB is a store.Backend on a PostgreSQL database: the SQL it shares with
+// SQLite (sqlbase.Base) on one pool, and its own group commit and timer
+// claims.
 type DB struct {
+	*sqlbase.Base
 	db   *sqlx.DB
 	once sync.Once
 	err  error
@@ -76,7 +80,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db}, nil
+	return &DB{Base: sqlbase.New(sqlbase.Dialect{Writer: db, Reader: db, MapErr: mapErr, IsUnique: isUnique,
+		Time: func(t time.Time) any { return t.UTC() }, ReturningID: true, ArrayArgs: true, RowLocks: true}),
+		db: db}, nil
 }
 
 // withRuntimeParams adds the settings every connection gets.
@@ -185,20 +191,3 @@ func isUnique(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
-
-// inTx runs fn in a transaction.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	return mapErr(tx.Commit())
-}
-
-func formatTime(t time.Time) time.Time { return t.UTC() }
-
-func parseTime(t time.Time) time.Time { return t.UTC() }

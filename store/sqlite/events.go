@@ -2,15 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
-	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/internal/sqlbase"
 )
 
 // CommitEvents writes a batch of events in one transaction. Each event's
@@ -65,51 +64,22 @@ func (db *DB) applyWrite(ctx context.Context, tx *sqlx.Tx, w *store.EventWrite) 
 		}
 	}
 	for _, t := range w.Arm {
-		if err := insertTimer(ctx, tx, t); err != nil {
+		if err := db.InsertTimer(ctx, tx, t); err != nil {
 			return err
 		}
 	}
-	return insertHistory(ctx, tx, w.EntityID, w.History)
+	return db.InsertHistory(ctx, tx, w.EntityID, w.History)
 }
 
 // ClaimTimers leases due timers whose lease is free or expired.
 func (db *DB) ClaimTimers(ctx context.Context, now, leaseUntil time.Time, limit int) ([]store.Timer, error) {
-	var rows []timerRow
+	var rows []sqlbase.TimerRow
 	err := db.w.SelectContext(ctx, &rows, `UPDATE timers SET claimed_until = ?
 		WHERE id IN (SELECT id FROM timers WHERE due_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY due_at, id LIMIT ?)
-		RETURNING `+timerColumns,
+		RETURNING `+sqlbase.TimerColumns,
 		leaseUntil.UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	out := make([]store.Timer, len(rows))
-	for i, r := range rows {
-		out[i] = r.timer()
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].DueAt.Equal(out[j].DueAt) {
-			return out[i].DueAt.Before(out[j].DueAt)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
-}
-
-// NextDue is the earliest due time of any timer.
-func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var next sql.NullInt64
-	if err := db.r.GetContext(ctx, &next, `SELECT MIN(due_at) FROM timers`); err != nil {
-		return time.Time{}, false, mapErr(err)
-	}
-	if !next.Valid {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(next.Int64).UTC(), true, nil
-}
-
-// PendingTimers counts the timers.
-func (db *DB) PendingTimers(ctx context.Context) (int, error) {
-	var n int
-	err := db.r.GetContext(ctx, &n, `SELECT COUNT(*) FROM timers`)
-	return n, mapErr(err)
+	return sqlbase.Claimed(rows), nil
 }

@@ -20,10 +20,14 @@ import (
 
 	"github.com/statorhq/stator/migrations"
 	"github.com/statorhq/stator/store"
+	"github.com/statorhq/stator/store/internal/sqlbase"
 )
 
-// DB is a store.Backend on one SQLite file.
+// DB is a store.Backend on one SQLite file: the SQL it shares with
+// PostgreSQL (sqlbase.Base) on SQLite's connections, and its own event
+// commit, timer claims, readiness and integrity check.
 type DB struct {
+	*sqlbase.Base
 	w    *sqlx.DB // the one writing connection
 	r    *sqlx.DB // read-only connections
 	path string
@@ -95,7 +99,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{w: w, r: r, path: path, busy: opts.BusyTimeout}, nil
+	return &DB{Base: sqlbase.New(sqlbase.Dialect{Writer: w, Reader: r, MapErr: mapErr, IsUnique: isUnique,
+		Time: func(t time.Time) any { return formatTime(t) }}),
+		w: w, r: r, path: path, busy: opts.BusyTimeout}, nil
 }
 
 // lockFile takes an exclusive advisory lock on a file next to the database
@@ -206,27 +212,9 @@ func isUnique(err error) bool {
 		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
-const timeFormat = time.RFC3339Nano
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(timeFormat, s)
-	return t
-}
-
-// inTx runs fn in a write transaction.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.w.BeginTxx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return mapErr(err)
-	}
-	return mapErr(tx.Commit())
-}
+// formatTime is how SQLite stores a time: RFC 3339 text in UTC, whose
+// order is the times' order (sqlbase reads it back).
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // OpenStore opens the SQLite database at path and starts a store on it: the
 // embedded default of the binary and of tests.
